@@ -1,0 +1,108 @@
+"""The station server: the application factory.
+
+    flask --app app run            development only
+    make run                       waitress, as at a station
+"""
+import os
+import secrets
+
+from flask import Flask, g, jsonify, render_template, request
+from flask_wtf.csrf import CSRFError, CSRFProtect
+
+import models
+from core import i18n, security
+from core.settings import SETTINGS, parse_value
+
+csrf = CSRFProtect()
+
+ERROR_PAGES = (400, 403, 404, 405, 413, 429, 500, 503)
+
+
+def load_config(app, test_config=None):
+    """Defaults, then instance/config.py, then environment variables, then the test mapping."""
+    for setting in SETTINGS:
+        app.config[setting.name] = setting.default
+    app.config.from_pyfile("config.py", silent=True)
+    for setting in SETTINGS:
+        raw = os.environ.get(setting.name)
+        if raw is not None and raw != "":
+            app.config[setting.name] = parse_value(setting, raw)
+    if test_config:
+        app.config.update(test_config)
+    os.makedirs(app.instance_path, exist_ok=True)
+    for name, filename in (("SECRET_KEY", "secret_key"), ("BADGE_KEY", "badge_key")):
+        if not app.config.get(name):
+            app.config[name] = instance_secret(app.instance_path, filename)
+    app.config.update(
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        WTF_CSRF_TIME_LIMIT=None,  # a kiosk page stays open all day
+        WTF_CSRF_SSL_STRICT=False,
+        PERMANENT_SESSION_LIFETIME=12 * 3600,
+        JSON_AS_ASCII=False,
+    )
+
+
+def instance_secret(instance_path, filename):
+    """Read a random secret from the instance folder, creating it on first start."""
+    path = os.path.join(instance_path, filename)
+    if not os.path.exists(path):
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as fh:
+            fh.write(secrets.token_hex(32))
+    with open(path) as fh:
+        return fh.read().strip()
+
+
+def wants_json():
+    """True for the kiosk's API calls and other JSON clients."""
+    return (request.path.startswith("/kiosk/api/") or request.is_json
+            or request.accept_mimetypes.best == "application/json")
+
+
+def register_errors(app):
+    """One handler per error status: JSON for API calls, a page in the user's language for people."""
+    def render_error(error):
+        code = getattr(error, "code", 500) or 500
+        message = i18n.error_message(code, error)
+        if wants_json():
+            return jsonify(ok=False, error=i18n.error_key(code), message=message), code
+        return render_template("errors/error.html", code=code, message=message), code
+
+    for code in ERROR_PAGES:
+        app.register_error_handler(code, render_error)
+    app.register_error_handler(CSRFError, render_error)
+
+
+def create_app(test_config=None, instance_path=None):
+    """Build the station server (instance folder: argument, INSTANCE_PATH, or ./instance)."""
+    instance_path = instance_path or os.environ.get("INSTANCE_PATH") or None
+    app = Flask(__name__, instance_relative_config=True, instance_path=instance_path)
+    load_config(app, test_config)
+    app.config["MAX_CONTENT_LENGTH"] = int(app.config["MAX_CONTENT_LENGTH"])
+    app.config["SESSION_COOKIE_SECURE"] = bool(app.config["SESSION_COOKIE_SECURE"])
+
+    models.init_app(app)
+    i18n.init_app(app)
+    csrf.init_app(app)
+    security.init_app(app)
+    register_errors(app)
+
+    from kiosk.views import bp as kiosk_bp
+    from station_admin import bp as admin_bp
+    app.register_blueprint(kiosk_bp)
+    app.register_blueprint(admin_bp)
+
+    from core import cli
+    cli.init_app(app)
+
+    @app.route("/")
+    def index():
+        """A landing page that points at the two faces of the product."""
+        return render_template("index.html")
+
+    @app.context_processor
+    def inject_globals():
+        return {"station_name": app.config["STATION_NAME"], "lang": g.get("lang", "zh")}
+
+    return app

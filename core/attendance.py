@@ -1,0 +1,275 @@
+"""The only code that writes check-ins, check-outs, services, shifts and attendance.
+
+Each function is one transaction. A ``client_id`` chosen by the caller (the
+kiosk makes one per action) makes a retried request return the row the first
+request created instead of writing a second one.
+"""
+import datetime
+from zoneinfo import ZoneInfo
+
+from peewee import IntegrityError
+
+from models import (Attendance, HelpRequest, ServiceRecord, Visit, VolunteerShift, audit, db,
+                    utcnow)
+
+
+class AlreadyCheckedIn(Exception):
+    """The person already checked in today; the visit is attached."""
+
+    def __init__(self, visit):
+        super().__init__("already checked in")
+        self.visit = visit
+
+
+class NotCheckedIn(Exception):
+    """A check-out was asked for a person who is not checked in today."""
+
+
+class ShiftAlreadyOpen(Exception):
+    """The volunteer already has a shift in progress."""
+
+    def __init__(self, shift):
+        super().__init__("shift already open")
+        self.shift = shift
+
+
+class NoOpenShift(Exception):
+    """An end of shift was asked for a volunteer with no shift in progress."""
+
+
+def station_zone(station):
+    """The station's time zone."""
+    return ZoneInfo(station.timezone or "Asia/Shanghai")
+
+
+def local_date(station, at_utc=None):
+    """The station's local calendar day of a UTC time (now by default)."""
+    at_utc = at_utc or utcnow()
+    aware = at_utc.replace(tzinfo=datetime.timezone.utc)
+    return aware.astimezone(station_zone(station)).date()
+
+
+def to_local(station, at_utc):
+    """A stored UTC time as the station's local (aware) time."""
+    if at_utc is None:
+        return None
+    return at_utc.replace(tzinfo=datetime.timezone.utc).astimezone(station_zone(station))
+
+
+def local_to_utc(station, day, time):
+    """A local day and time at the station as a naive UTC datetime."""
+    aware = datetime.datetime.combine(day, time, tzinfo=station_zone(station))
+    return aware.astimezone(datetime.timezone.utc).replace(tzinfo=None)
+
+
+def _by_client_id(model, client_id, field=None):
+    if not client_id:
+        return None
+    field = field or model.client_id
+    return model.get_or_none(field == client_id)
+
+
+def day_status(person, station, day=None):
+    """'none', 'in' or 'out': the person's last valid check event of the day."""
+    day = day or local_date(station)
+    last = (Visit.select()
+            .where((Visit.person == person) & (Visit.station == station)
+                   & (Visit.local_date == day) & Visit.voided_at.is_null())
+            .order_by(Visit.at.desc(), Visit.id.desc()).first())
+    if last is None:
+        return "none"
+    return "in" if last.kind == "check_in" else "out"
+
+
+def _create_once(model, client_id, **fields):
+    """Create a row unless one with this client id exists; (row, created)."""
+    existing = _by_client_id(model, client_id)
+    if existing is not None:
+        return existing, False
+    try:
+        with db.atomic():
+            return model.create(client_id=client_id or None, **fields), True
+    except IntegrityError:
+        existing = _by_client_id(model, client_id)
+        if existing is None:
+            raise
+        return existing, False
+
+
+def check_in(person, station, *, source="scanner", device=None, client_id=None, at=None,
+             recorded_by=None):
+    """Check a person in for the station's day; (visit, created).
+
+    A retry with the same client id returns the first visit. A second check-in
+    the same day raises AlreadyCheckedIn: the kiosk then offers services or
+    check-out instead.
+    """
+    with db.atomic():
+        existing = _by_client_id(Visit, client_id)
+        if existing is not None:
+            return existing, False
+        at = at or utcnow()
+        day = local_date(station, at)
+        if day_status(person, station, day) != "none":
+            first = (Visit.select().where((Visit.person == person) & (Visit.station == station)
+                                          & (Visit.local_date == day) & (Visit.kind == "check_in")
+                                          & Visit.voided_at.is_null()).first())
+            raise AlreadyCheckedIn(first)
+        visit, created = _create_once(Visit, client_id, station=station, person=person,
+                                      kind="check_in", at=at, local_date=day, source=source,
+                                      device=device, recorded_by=recorded_by)
+        if created and recorded_by is not None:
+            audit("visit.add", actor=recorded_by, station=station, obj=visit,
+                  after={"person": person.id, "kind": "check_in", "at": at})
+    return visit, created
+
+
+def check_out(person, station, *, source="scanner", device=None, client_id=None, at=None,
+              recorded_by=None):
+    """Check a person out; (visit, created). Raises NotCheckedIn when not in."""
+    with db.atomic():
+        existing = _by_client_id(Visit, client_id)
+        if existing is not None:
+            return existing, False
+        at = at or utcnow()
+        day = local_date(station, at)
+        if day_status(person, station, day) != "in":
+            raise NotCheckedIn()
+        visit, created = _create_once(Visit, client_id, station=station, person=person,
+                                      kind="check_out", at=at, local_date=day, source=source,
+                                      device=device, recorded_by=recorded_by)
+        if created and recorded_by is not None:
+            audit("visit.add", actor=recorded_by, station=station, obj=visit,
+                  after={"person": person.id, "kind": "check_out", "at": at})
+    return visit, created
+
+
+def record_services(recipient, station, services, *, provider=None, source="scanner",
+                    device=None, client_id=None, at=None, recorded_by=None, minutes=None,
+                    note="", activity=None):
+    """Record one service record per service for a resident; the list of records."""
+    at = at or utcnow()
+    day = local_date(station, at)
+    records = []
+    with db.atomic():
+        for service in services:
+            cid = "%s:%d" % (client_id, service.id) if client_id else None
+            record, created = _create_once(
+                ServiceRecord, cid, station=station, recipient=recipient, service=service,
+                provider=provider, at=at, local_date=day, source=source, device=device,
+                recorded_by=recorded_by, note=note, activity=activity,
+                minutes=minutes if minutes is not None else service.default_minutes)
+            if created and recorded_by is not None:
+                audit("service_record.add", actor=recorded_by, station=station, obj=record,
+                      after={"recipient": recipient.id, "service": service.id,
+                             "provider": provider.id if provider else None, "at": at})
+            records.append(record)
+    return records
+
+
+def open_shift(volunteer):
+    """The volunteer's shift in progress, or None."""
+    return (VolunteerShift.select()
+            .where((VolunteerShift.volunteer == volunteer) & VolunteerShift.ended_at.is_null()
+                   & (VolunteerShift.status != "voided"))
+            .order_by(VolunteerShift.started_at.desc()).first())
+
+
+def start_shift(volunteer, station, *, source="scanner", device=None, client_id=None, at=None,
+                recorded_by=None, content="", activity=None):
+    """Start a volunteer's shift; (shift, created). Raises ShiftAlreadyOpen."""
+    with db.atomic():
+        existing = _by_client_id(VolunteerShift, client_id)
+        if existing is not None:
+            return existing, False
+        current = open_shift(volunteer)
+        if current is not None:
+            raise ShiftAlreadyOpen(current)
+        at = at or utcnow()
+        shift, created = _create_once(
+            VolunteerShift, client_id, station=station, volunteer=volunteer, started_at=at,
+            local_date=local_date(station, at), source=source, device=device,
+            recorded_by=recorded_by, content=content, activity=activity,
+            place=station.name, organiser=station.organisation or station.name)
+    return shift, created
+
+
+def shift_minutes(started_at, ended_at):
+    """Whole minutes of service between two times (never negative)."""
+    return max(0, int((ended_at - started_at).total_seconds() // 60))
+
+
+def end_shift(volunteer, station, *, client_id=None, at=None, recorded_by=None):
+    """End the volunteer's shift in progress; (shift, ended_now). Raises NoOpenShift."""
+    with db.atomic():
+        if client_id:
+            done = VolunteerShift.get_or_none(VolunteerShift.end_client_id == client_id)
+            if done is not None:
+                return done, False
+        shift = open_shift(volunteer)
+        if shift is None:
+            raise NoOpenShift()
+        at = at or utcnow()
+        shift.ended_at = max(at, shift.started_at)
+        shift.minutes = shift_minutes(shift.started_at, shift.ended_at)
+        shift.end_client_id = client_id or None
+        shift.save()
+    return shift, True
+
+
+def close_open_shifts(station, now=None):
+    """Close shifts left open past the station's closing time; mark them for review.
+
+    A shift that started on an earlier day, or today after closing time has
+    passed, ends at its day's closing time (or at its start, if it started
+    later). Returns the shifts closed.
+    """
+    now = now or utcnow()
+    closed = []
+    with db.atomic():
+        for shift in VolunteerShift.select().where(
+                (VolunteerShift.station == station) & VolunteerShift.ended_at.is_null()
+                & (VolunteerShift.status != "voided")):
+            closing = local_to_utc(station, shift.local_date, station.closing_time)
+            if now < closing:
+                continue
+            shift.ended_at = max(closing, shift.started_at)
+            shift.minutes = shift_minutes(shift.started_at, shift.ended_at)
+            shift.auto_closed = True
+            shift.save()
+            audit("shift.auto_close", actor_label="system", station=station, obj=shift,
+                  after={"ended_at": shift.ended_at, "minutes": shift.minutes})
+            closed.append(shift)
+    return closed
+
+
+def record_attendance(activity, person, *, source="scanner", device=None, client_id=None,
+                      at=None, recorded_by=None):
+    """Record a person at an activity, once; (attendance, created)."""
+    with db.atomic():
+        existing = _by_client_id(Attendance, client_id)
+        if existing is not None:
+            return existing, False
+        existing = Attendance.get_or_none((Attendance.activity == activity)
+                                          & (Attendance.person == person))
+        if existing is not None:
+            return existing, False
+        try:
+            with db.atomic():
+                row = Attendance.create(activity=activity, person=person, at=at or utcnow(),
+                                        source=source, device=device,
+                                        client_id=client_id or None, recorded_by=recorded_by)
+        except IntegrityError:
+            row = Attendance.get((Attendance.activity == activity)
+                                 & (Attendance.person == person))
+            return row, False
+        if recorded_by is not None:
+            audit("attendance.add", actor=recorded_by, station=activity.station_id, obj=row,
+                  after={"activity": activity.id, "person": person.id})
+    return row, True
+
+
+def request_help(station, *, device=None, client_id=None):
+    """A kiosk's 'I have no card' call for staff; (request, created)."""
+    with db.atomic():
+        return _create_once(HelpRequest, client_id, station=station, device=device)

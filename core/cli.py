@@ -1,0 +1,226 @@
+"""The `flask --app app …` commands of the station (the design's CLI contract)."""
+import datetime
+import secrets
+import sys
+
+import click
+from flask import current_app
+from flask.cli import with_appcontext
+
+from core import demo, people
+from models import ROLES, KioskDevice, Person, StaffUser, Station, audit, db, default_station
+
+
+def _station(code=None):
+    if code:
+        station = Station.get_or_none(Station.code == code)
+        if station is None:
+            raise click.ClickException("No station with code %r." % code)
+        return station
+    station = default_station()
+    if station is None:
+        raise click.ClickException("The database has no station yet: run `flask --app app "
+                                   "init-db` first.")
+    return station
+
+
+def connected(fn):
+    """Run a command inside an app context with an open database connection."""
+    import functools
+
+    @functools.wraps(fn)
+    @with_appcontext
+    def wrapper(*args, **kwargs):
+        with db.connection_context():
+            return fn(*args, **kwargs)
+    return wrapper
+
+
+@click.command("demo-data")
+@click.option("--if-empty", is_flag=True, help="Only load when the database holds no people.")
+@connected
+def demo_data_command(if_empty):
+    """Load a realistic demo station: catalogue, residents, volunteers, a week of history."""
+    if if_empty and Person.select().exists():
+        click.echo("The database already holds people; demo data not loaded.")
+        return
+    summary = demo.load(_station())
+    click.echo("Demo data loaded: %(residents)d residents, %(volunteers)d volunteers, "
+               "%(visits)d visits, %(services)d service records, %(shifts)d shifts." % summary)
+
+
+def _read_password(username):
+    if not sys.stdin.isatty():
+        password = sys.stdin.readline().rstrip("\r\n")
+    else:
+        password = click.prompt("Password for %s" % username, hide_input=True,
+                                confirmation_prompt=True)
+    if len(password) < 8:
+        raise click.ClickException("The password must have at least 8 characters.")
+    return password
+
+
+def create_staff(username, role, password, station=None, display_name=""):
+    """Create a staff account; one transaction, audited."""
+    from core.security import hash_password
+    with db.atomic():
+        user = StaffUser.create(username=username, role=role, display_name=display_name,
+                                password_hash=hash_password(password), station=station)
+        audit("staff.create", actor_label="cli", station=station, obj=user,
+              after={"username": username, "role": role})
+    return user
+
+
+@click.command("create-staff")
+@click.argument("username")
+@click.option("--role", type=click.Choice(ROLES), required=True, help="What the account may do.")
+@click.option("--station", "station_code", default=None,
+              help="Station code; default: this server's station. Ignored for district_admin.")
+@click.option("--name", "display_name", default="", help="Name shown in the admin view.")
+@connected
+def create_staff_command(username, role, station_code, display_name):
+    """Create a staff account (the password is prompted, or read from standard input)."""
+    if StaffUser.get_or_none(StaffUser.username == username):
+        raise click.ClickException("An account named %r already exists." % username)
+    password = _read_password(username)
+    station = None if role == "district_admin" else _station(station_code)
+    create_staff(username, role, password, station, display_name)
+    click.echo("Created %s account %r." % (role, username))
+
+
+@click.command("add-person")
+@click.argument("name")
+@click.option("--kind", type=click.Choice(["resident", "volunteer", "staff"]), required=True)
+@click.option("--phone", default="")
+@click.option("--station", "station_code", default=None)
+@connected
+def add_person_command(name, kind, phone, station_code):
+    """Register a person; prints the new id and the badge payload."""
+    try:
+        person, badge = people.add_person(_station(station_code), name, kind, phone=phone,
+                                          actor_label="cli")
+    except ValueError:
+        raise click.ClickException("The name must have 1 to 50 characters.")
+    click.echo("id: %d" % person.id)
+    click.echo("payload: %s" % people.badge_payload(badge))
+
+
+@click.command("badge")
+@click.argument("person_id", type=int)
+@click.option("--out", "out", required=True, type=click.Path(dir_okay=False, writable=True))
+@click.option("--full-name", is_flag=True, help="Print the full name instead of the masked one.")
+@connected
+def badge_command(person_id, out, full_name):
+    """Write the person's current badge as a PNG."""
+    from core import badge_print
+    person = Person.get_or_none(Person.id == person_id)
+    if person is None or person.erased_at:
+        raise click.ClickException("No person with id %d." % person_id)
+    badge = people.current_badge(person)
+    if badge is None:
+        raise click.ClickException("Person %d has no badge in force; issue one in the admin "
+                                   "view." % person_id)
+    image = badge_print.badge_png(person, badge, full_name=full_name)
+    with open(out, "wb") as fh:
+        fh.write(image)
+    with db.atomic():
+        audit("badge.print", actor_label="cli", station=person.station_id, obj=badge,
+              detail="png %s" % ("full name" if full_name else "masked name"))
+    click.echo("Badge of person %d written to %s" % (person_id, out))
+
+
+ENROLL_HOURS = 24
+
+
+def new_enrollment(name, station, actor=None, actor_label=""):
+    """Create a kiosk device awaiting enrollment; return (device, one-time code)."""
+    from core.kiosk_auth import hash_secret
+    code = secrets.token_urlsafe(16)
+    with db.atomic():
+        device = KioskDevice.create(
+            station=station, name=name, enroll_code_hash=hash_secret(code),
+            enroll_expires_at=datetime.datetime.utcnow() + datetime.timedelta(hours=ENROLL_HOURS),
+            created_by=actor)
+        audit("kiosk.create", actor=actor, actor_label=actor_label, station=station, obj=device,
+              after={"name": name})
+    return device, code
+
+
+@click.command("enroll-kiosk")
+@click.argument("name")
+@click.option("--station", "station_code", default=None)
+@click.option("--base-url", default=None, help="Address the tablet uses to reach this server.")
+@connected
+def enroll_kiosk_command(name, station_code, base_url):
+    """Prepare a kiosk device; prints a one-time enrollment URL (valid 24 hours)."""
+    device, code = new_enrollment(name, _station(station_code), actor_label="cli")
+    cfg = current_app.config
+    base = (base_url or "http://%s:%s" % (cfg["HOST"], cfg["PORT"])).rstrip("/")
+    click.echo("Open this address on the kiosk tablet within %d hours:" % ENROLL_HOURS)
+    click.echo("%s/kiosk/enroll/%s" % (base, code))
+
+
+@click.command("export")
+@click.option("--date", "day", required=True, help="Local day, YYYY-MM-DD.")
+@click.option("--format", "fmt", type=click.Choice(["csv", "xlsx"]), default="csv")
+@click.option("--out", "out", required=True, type=click.Path(dir_okay=False, writable=True))
+@click.option("--station", "station_code", default=None)
+@connected
+def export_command(day, fmt, out, station_code):
+    """Export one day's log (check-ins, check-outs, services, shifts) as CSV or XLSX."""
+    from core import exports
+    try:
+        the_day = datetime.date.fromisoformat(day)
+    except ValueError:
+        raise click.ClickException("The date must look like 2026-12-03.")
+    station = _station(station_code)
+    rows = exports.day_log_rows(station, the_day, sensitive=False)
+    data = exports.to_csv(rows) if fmt == "csv" else exports.to_xlsx(rows, sheet="%s" % day)
+    with open(out, "wb") as fh:
+        fh.write(data)
+    with db.atomic():
+        audit("export.day_log", actor_label="cli", station=station,
+              detail="%s %s %d rows" % (day, fmt, len(rows) - 1))
+    click.echo("%d entries of %s written to %s" % (len(rows) - 1, day, out))
+
+
+@click.command("close-shifts")
+@connected
+def close_shifts_command():
+    """Close volunteer shifts left open past closing time (run nightly by a timer)."""
+    from core.attendance import close_open_shifts
+    total = 0
+    for station in Station.select():
+        total += len(close_open_shifts(station))
+    click.echo("%d open shifts closed and marked for review." % total)
+
+
+@click.command("first-run")
+@connected
+def first_run_command():
+    """Migrate, load demo data into an empty database, and create the first administrator."""
+    from models import ensure_default_station, migrate
+    migrate()
+    station = ensure_default_station()
+    if current_app.config["DEMO_DATA"] and not Person.select().exists():
+        demo.load(station)
+        click.echo("Demo data loaded into the empty database.")
+    if not StaffUser.select().exists():
+        password = secrets.token_urlsafe(12)
+        create_staff("admin", "admin", password, station, "管理员")
+        click.echo("")
+        click.echo("  First start: administrator account created.")
+        click.echo("  user name: admin")
+        click.echo("  password:  %s" % password)
+        click.echo("  (shown once; change it after signing in)")
+        click.echo("")
+
+
+COMMANDS = [demo_data_command, create_staff_command, add_person_command, badge_command,
+            enroll_kiosk_command, export_command, close_shifts_command, first_run_command]
+
+
+def init_app(app):
+    """Register every command of the CLI contract on the app."""
+    for command in COMMANDS:
+        app.cli.add_command(command)

@@ -1,0 +1,81 @@
+"""Tables for export: rows of cells, written as CSV (UTF-8 with BOM) or XLSX."""
+import csv
+import io
+
+from core.attendance import to_local
+from models import Person, Service, ServiceRecord, Visit, VolunteerShift
+
+DAY_LOG_HEADER = ["时间 Time", "类型 Type", "姓名 Name", "身份 Kind", "服务 Service",
+                  "服务者 Provider", "分钟 Minutes", "来源 Source", "状态 Status", "备注 Note"]
+
+KIND_LABELS = {"check_in": "签到 check-in", "check_out": "签退 check-out",
+               "service": "服务 service", "shift": "志愿服务 shift"}
+PERSON_KIND_LABELS = {"resident": "服务对象", "volunteer": "志愿者", "staff": "工作人员"}
+
+
+def _name(person):
+    if person is None:
+        return ""
+    return person.name or "（已删除 erased #%d）" % person.id
+
+
+def day_log_rows(station, day, sensitive=False):
+    """The day's log as rows (header first), in time order: visits, services, shifts."""
+    entries = []
+    for v in (Visit.select(Visit, Person).join(Person)
+              .where((Visit.station == station) & (Visit.local_date == day))):
+        entries.append((v.at, [KIND_LABELS[v.kind], _name(v.person),
+                               PERSON_KIND_LABELS.get(v.person.kind, ""), "", "", "", v.source,
+                               "作废 void: " + v.void_reason if v.voided_at else "", ""]))
+    for r in (ServiceRecord.select(ServiceRecord, Service).join(Service)
+              .where((ServiceRecord.station == station) & (ServiceRecord.local_date == day))):
+        entries.append((r.at, [KIND_LABELS["service"], _name(r.recipient),
+                               PERSON_KIND_LABELS.get(r.recipient.kind, ""), r.service.name_zh,
+                               _name(r.provider), r.minutes or "", r.source,
+                               "作废 void: " + r.void_reason if r.voided_at else "", r.note]))
+    for s in (VolunteerShift.select()
+              .where((VolunteerShift.station == station) & (VolunteerShift.local_date == day))):
+        status = {"pending": "待确认 pending", "confirmed": "已确认 confirmed",
+                  "voided": "作废 void: " + s.void_reason}[s.status]
+        if s.ended_at is None:
+            status = "进行中 in progress"
+        elif s.auto_closed:
+            status += " · 自动结束 auto-closed"
+        entries.append((s.started_at, [KIND_LABELS["shift"], _name(s.volunteer), "志愿者", "",
+                                       "", s.minutes if s.minutes is not None else "", s.source,
+                                       status, s.content]))
+    entries.sort(key=lambda e: e[0])
+    rows = [list(DAY_LOG_HEADER)]
+    for at, cells in entries:
+        rows.append([to_local(station, at).strftime("%Y-%m-%d %H:%M:%S")] + cells)
+    return rows
+
+
+def to_csv(rows):
+    """CSV bytes in UTF-8 with a BOM, so Excel on Chinese Windows opens it as Chinese."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\r\n")
+    for row in rows:
+        writer.writerow(["" if c is None else c for c in row])
+    return buffer.getvalue().encode("utf-8-sig")
+
+
+def to_xlsx(rows, sheet="Sheet1"):
+    """XLSX bytes (openpyxl): a bold header row, frozen, with sensible column widths."""
+    from openpyxl import Workbook
+    from openpyxl.styles import Font
+    book = Workbook()
+    ws = book.active
+    ws.title = sheet[:31].replace("/", "-").replace(":", "-")
+    for row in rows:
+        ws.append(["" if c is None else c for c in row])
+    if rows:
+        for cell in ws[1]:
+            cell.font = Font(bold=True)
+        ws.freeze_panes = "A2"
+        for index, _ in enumerate(rows[0], start=1):
+            width = max(len(str(r[index - 1])) if index - 1 < len(r) else 0 for r in rows)
+            ws.column_dimensions[ws.cell(1, index).column_letter].width = min(40, width * 1.6 + 2)
+    buffer = io.BytesIO()
+    book.save(buffer)
+    return buffer.getvalue()

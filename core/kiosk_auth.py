@@ -1,0 +1,58 @@
+"""Kiosk devices: enrollment by one-time code, then a device key in a cookie."""
+import hashlib
+import secrets
+
+from models import KioskDevice, audit, db, utcnow
+
+COOKIE = "kiosk_device"
+COOKIE_MAX_AGE = 5 * 365 * 24 * 3600
+
+
+def hash_secret(secret):
+    """SHA-256 of a random secret (enrollment codes and device keys are 128-bit random)."""
+    return hashlib.sha256(secret.encode()).hexdigest()
+
+
+def device_for_key(key):
+    """The enrolled, unrevoked device holding this key, or None."""
+    if not key or len(key) > 100:
+        return None
+    device = KioskDevice.get_or_none(KioskDevice.key_hash == hash_secret(key))
+    if device is None or device.revoked_at is not None or device.enrolled_at is None:
+        return None
+    return device
+
+
+def pending_for_code(code):
+    """The device waiting for this enrollment code, if the code is still valid."""
+    if not code or len(code) > 100:
+        return None
+    device = KioskDevice.get_or_none(KioskDevice.enroll_code_hash == hash_secret(code))
+    if (device is None or device.revoked_at is not None or device.enroll_expires_at is None
+            or device.enroll_expires_at < utcnow()):
+        return None
+    return device
+
+
+def enroll(device):
+    """Complete enrollment: the code is spent, a new device key is returned (once)."""
+    key = secrets.token_urlsafe(32)
+    with db.atomic():
+        device.key_hash = hash_secret(key)
+        device.enroll_code_hash = None
+        device.enroll_expires_at = None
+        device.enrolled_at = utcnow()
+        device.save()
+        audit("kiosk.enroll", actor_label="kiosk:%d" % device.id, station=device.station_id,
+              obj=device)
+    return key
+
+
+def revoke(device, actor=None):
+    """Revoke a kiosk device at once."""
+    with db.atomic():
+        device.revoked_at = utcnow()
+        device.key_hash = None
+        device.enroll_code_hash = None
+        device.save()
+        audit("kiosk.revoke", actor=actor, station=device.station_id, obj=device)

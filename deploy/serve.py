@@ -1,0 +1,69 @@
+"""Serve the station with waitress (never Flask's development server).
+
+    .venv/bin/python deploy/serve.py            host, port and threads from the configuration
+
+The access log goes to a rotating file (ACCESS_LOG, default instance/logs/access.log);
+waitress's "task queue depth" warnings are kept out of the console.
+"""
+import logging
+import logging.handlers
+import os
+import sys
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, ROOT)
+
+from waitress import serve  # noqa: E402
+
+from app import create_app  # noqa: E402
+
+
+class AccessLog:
+    """WSGI middleware writing one line per request (no query strings: they may hold names)."""
+
+    def __init__(self, app, logger):
+        self.app, self.logger = app, logger
+
+    def __call__(self, environ, start_response):
+        status_holder = {}
+
+        def _start(status, headers, exc_info=None):
+            status_holder["status"] = status.split(" ", 1)[0]
+            return start_response(status, headers, exc_info)
+
+        result = self.app(environ, _start)
+        self.logger.info('%s "%s %s" %s', environ.get("REMOTE_ADDR", "-"),
+                         environ.get("REQUEST_METHOD"), environ.get("PATH_INFO"),
+                         status_holder.get("status", "-"))
+        return result
+
+
+def access_logger(path):
+    """A logger writing to a file rotated at 5 MB, 5 files kept."""
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    logger = logging.getLogger("station.access")
+    logger.setLevel(logging.INFO)
+    logger.propagate = False
+    handler = logging.handlers.RotatingFileHandler(path, maxBytes=5 * 1024 * 1024,
+                                                   backupCount=5, encoding="utf-8")
+    handler.setFormatter(logging.Formatter("%(asctime)s %(message)s"))
+    logger.addHandler(handler)
+    return logger
+
+
+def main():
+    """Start waitress with the configured host, port and threads."""
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
+    logging.getLogger("waitress.queue").setLevel(logging.ERROR)
+    app = create_app()
+    cfg = app.config
+    log_path = cfg["ACCESS_LOG"] or os.path.join(app.instance_path, "logs", "access.log")
+    wsgi = AccessLog(app, access_logger(log_path))
+    host, port = cfg["HOST"], int(cfg["PORT"])
+    print("Serving on http://%s:%d  (kiosk: /kiosk/, admin: /admin/)" % (host, port), flush=True)
+    serve(wsgi, host=host, port=port, threads=int(cfg["THREADS"]), ident="station",
+          clear_untrusted_proxy_headers=True, channel_timeout=60)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,445 @@
+"""The station's data: every table, the database connection and its lifecycle.
+
+Times are stored in UTC (naive ``datetime`` values meaning UTC); each event also
+stores ``local_date``, the station's local day it happened on, so that "today"
+and monthly reports are plain indexed look-ups.
+
+Sensitive personal information (disability category, level and card number,
+identity document numbers) lives only on ``Person`` and may be set only while
+the person has a current ``Consent`` for the ``sensitive`` scope.
+"""
+import datetime
+import json
+import os
+import re
+
+import click
+from flask import current_app, g
+from peewee import (
+    AutoField, BooleanField, CharField, DatabaseProxy, DateField, DateTimeField,
+    ForeignKeyField, IntegerField, Model, SqliteDatabase, TextField, TimeField,
+)
+from playhouse.db_url import connect
+
+db = DatabaseProxy()
+
+SCHEMA_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)), "migrations")
+
+PERSON_KINDS = ("resident", "volunteer", "staff")
+ROLES = ("admin", "social_worker", "staff", "district_admin")
+SOURCES = ("camera", "scanner", "staff", "auto", "import")
+DISABILITY_CATEGORIES = {1: "vision", 2: "hearing", 3: "speech", 4: "physical",
+                         5: "intellectual", 6: "psychiatric", 7: "multiple"}
+DISABILITY_LEVELS = (1, 2, 3, 4)
+ACTIVITY_KINDS = ("group", "event", "class")
+SHIFT_STATUSES = ("pending", "confirmed", "voided")
+CARD_NUMBER_RE = re.compile(r"^\d{17}[\dX][1-7][1-4]$")
+
+
+def utcnow():
+    """The current time in UTC, naive, as every timestamp is stored."""
+    return datetime.datetime.now(datetime.timezone.utc).replace(tzinfo=None)
+
+
+class BaseModel(Model):
+    class Meta:
+        database = db
+        legacy_table_names = False
+
+
+class Station(BaseModel):
+    """A service station (驿站); a district server holds many."""
+
+    code = CharField(max_length=32, unique=True)
+    name = CharField(max_length=100)
+    timezone = CharField(max_length=64, default="Asia/Shanghai")
+    address = CharField(max_length=200, default="")
+    organisation = CharField(max_length=200, default="")  # issuer of certificates
+    person_in_charge = CharField(max_length=50, default="")
+    contact_phone = CharField(max_length=50, default="")
+    language = CharField(max_length=8, default="zh")
+    closing_time = TimeField(default=datetime.time(21, 0))
+    created_at = DateTimeField(default=utcnow)
+
+
+class Person(BaseModel):
+    """A resident (服务对象), volunteer (志愿者) or staff member known to a station."""
+
+    station = ForeignKeyField(Station, backref="people", on_delete="RESTRICT")
+    kind = CharField(max_length=16, index=True)
+    name = CharField(max_length=50, null=True)  # NULL once erased
+    sex = CharField(max_length=8, default="")
+    birth_date = DateField(null=True)
+    phone = CharField(max_length=32, default="")
+    address = CharField(max_length=200, default="")
+    guardian_name = CharField(max_length=50, default="")
+    guardian_phone = CharField(max_length=32, default="")
+    notes = TextField(default="")
+    skills = CharField(max_length=200, default="")
+    volunteer_number = CharField(max_length=64, default="")
+    # Sensitive: only with a current consent (scope "sensitive").
+    id_type = CharField(max_length=20, default="")
+    id_number = CharField(max_length=32, default="")
+    disability_category = IntegerField(null=True)
+    disability_level = IntegerField(null=True)
+    disability_card = CharField(max_length=40, default="")
+    disability_card_raw = CharField(max_length=64, default="")
+    active = BooleanField(default=True)
+    created_at = DateTimeField(default=utcnow)
+    erased_at = DateTimeField(null=True)
+
+    class Meta:
+        indexes = ((("station", "kind"), False),)
+
+
+class StaffUser(BaseModel):
+    """A login for the admin view. ``station`` empty means every station (district)."""
+
+    username = CharField(max_length=64, unique=True)
+    password_hash = CharField(max_length=256)
+    role = CharField(max_length=20, index=True)
+    display_name = CharField(max_length=50, default="")
+    station = ForeignKeyField(Station, null=True, backref="staff_users", on_delete="RESTRICT")
+    person = ForeignKeyField(Person, null=True, on_delete="SET NULL")  # the staff member as a person
+    active = BooleanField(default=True)
+    failed_logins = IntegerField(default=0)
+    locked_at = DateTimeField(null=True)
+    language = CharField(max_length=8, default="")
+    last_login_at = DateTimeField(null=True)
+    created_at = DateTimeField(default=utcnow)
+
+
+class Consent(BaseModel):
+    """A recorded, separate consent to hold sensitive data (PIPL art. 29, 31)."""
+
+    person = ForeignKeyField(Person, backref="consents", on_delete="CASCADE")
+    scope = CharField(max_length=32, default="sensitive")
+    method = CharField(max_length=32)  # paper, verbal, electronic
+    given_by = CharField(max_length=16, default="self")  # self, guardian
+    guardian_name = CharField(max_length=50, default="")
+    given_on = DateField()
+    recorded_by = ForeignKeyField(StaffUser, null=True, on_delete="SET NULL", backref="+")
+    recorded_at = DateTimeField(default=utcnow)
+    withdrawn_at = DateTimeField(null=True)
+    note = TextField(default="")
+
+
+class Badge(BaseModel):
+    """A QR badge. The token is derived from BADGE_KEY; only its hash is stored."""
+
+    person = ForeignKeyField(Person, backref="badges", on_delete="CASCADE")
+    serial = IntegerField()
+    token_hash = CharField(max_length=64, unique=True)
+    issued_at = DateTimeField(default=utcnow)
+    issued_by = ForeignKeyField(StaffUser, null=True, on_delete="SET NULL", backref="+")
+    revoked_at = DateTimeField(null=True)
+    revoked_by = ForeignKeyField(StaffUser, null=True, on_delete="SET NULL", backref="+")
+    revoke_reason = CharField(max_length=200, default="")
+    printed_at = DateTimeField(null=True)
+
+    class Meta:
+        indexes = ((("person", "serial"), True),)
+
+
+class Service(BaseModel):
+    """An entry of the service catalogue (康复训练, 助餐, ...)."""
+
+    station = ForeignKeyField(Station, null=True, backref="services", on_delete="CASCADE")
+    code = CharField(max_length=32)
+    name_zh = CharField(max_length=50)
+    name_en = CharField(max_length=80, default="")
+    pictogram = CharField(max_length=64, default="other")
+    sort_order = IntegerField(default=0)
+    default_minutes = IntegerField(default=30)
+    active = BooleanField(default=True)
+    created_at = DateTimeField(default=utcnow)
+
+    class Meta:
+        indexes = ((("station", "code"), True),)
+
+
+class ActivitySeries(BaseModel):
+    """A recurring activity (a weekly class) whose sessions are Activities."""
+
+    station = ForeignKeyField(Station, backref="series", on_delete="CASCADE")
+    name = CharField(max_length=100)
+    kind = CharField(max_length=16, default="class")
+    notes = TextField(default="")
+    created_at = DateTimeField(default=utcnow)
+
+
+class Activity(BaseModel):
+    """A group activity, class or community event with its own attendance."""
+
+    station = ForeignKeyField(Station, backref="activities", on_delete="CASCADE")
+    series = ForeignKeyField(ActivitySeries, null=True, backref="sessions", on_delete="SET NULL")
+    name = CharField(max_length=100)
+    kind = CharField(max_length=16, default="group")
+    starts_at = DateTimeField()
+    ends_at = DateTimeField(null=True)
+    local_date = DateField(index=True)
+    place = CharField(max_length=200, default="")
+    at_station = BooleanField(default=True)
+    organiser = CharField(max_length=100, default="")
+    capacity = IntegerField(null=True)
+    notes = TextField(default="")
+    created_by = ForeignKeyField(StaffUser, null=True, on_delete="SET NULL", backref="+")
+    created_at = DateTimeField(default=utcnow)
+    cancelled_at = DateTimeField(null=True)
+    cancel_reason = CharField(max_length=200, default="")
+
+
+class ActivityService(BaseModel):
+    """Which catalogue services an activity counts as."""
+
+    activity = ForeignKeyField(Activity, backref="service_links", on_delete="CASCADE")
+    service = ForeignKeyField(Service, on_delete="CASCADE")
+
+    class Meta:
+        indexes = ((("activity", "service"), True),)
+
+
+class KioskDevice(BaseModel):
+    """An enrolled kiosk tablet. Only the hash of its key is stored."""
+
+    station = ForeignKeyField(Station, backref="kiosks", on_delete="CASCADE")
+    name = CharField(max_length=64)
+    key_hash = CharField(max_length=64, null=True, unique=True)
+    enroll_code_hash = CharField(max_length=64, null=True, unique=True)
+    enroll_expires_at = DateTimeField(null=True)
+    enrolled_at = DateTimeField(null=True)
+    revoked_at = DateTimeField(null=True)
+    last_seen_at = DateTimeField(null=True)
+    activity = ForeignKeyField(Activity, null=True, on_delete="SET NULL")  # activity mode
+    language = CharField(max_length=8, default="")
+    created_by = ForeignKeyField(StaffUser, null=True, on_delete="SET NULL", backref="+")
+    created_at = DateTimeField(default=utcnow)
+
+
+class _Correctable(BaseModel):
+    """Fields shared by every record staff may correct or void (never delete)."""
+
+    recorded_by = ForeignKeyField(StaffUser, null=True, on_delete="SET NULL", backref="+")
+    recorded_at = DateTimeField(default=utcnow)
+    voided_at = DateTimeField(null=True)
+    voided_by = ForeignKeyField(StaffUser, null=True, on_delete="SET NULL", backref="+")
+    void_reason = CharField(max_length=200, default="")
+
+
+class Visit(_Correctable):
+    """A check-in (签到) or check-out (签退) event."""
+
+    station = ForeignKeyField(Station, backref="visits", on_delete="RESTRICT")
+    person = ForeignKeyField(Person, backref="visits", on_delete="RESTRICT")
+    kind = CharField(max_length=10)  # check_in, check_out
+    at = DateTimeField(default=utcnow)
+    local_date = DateField()
+    source = CharField(max_length=10, default="scanner")
+    device = ForeignKeyField(KioskDevice, null=True, on_delete="SET NULL")
+    client_id = CharField(max_length=64, null=True, unique=True)
+
+    class Meta:
+        indexes = ((("station", "local_date"), False), (("person", "local_date"), False))
+
+
+class ServiceRecord(_Correctable):
+    """A service given to a resident, by a volunteer or staff member when known."""
+
+    station = ForeignKeyField(Station, backref="service_records", on_delete="RESTRICT")
+    recipient = ForeignKeyField(Person, backref="services_received", on_delete="RESTRICT")
+    service = ForeignKeyField(Service, on_delete="RESTRICT")
+    provider = ForeignKeyField(Person, null=True, backref="services_given", on_delete="RESTRICT")
+    activity = ForeignKeyField(Activity, null=True, on_delete="SET NULL")
+    at = DateTimeField(default=utcnow)
+    local_date = DateField()
+    minutes = IntegerField(null=True)
+    note = TextField(default="")
+    source = CharField(max_length=10, default="scanner")
+    device = ForeignKeyField(KioskDevice, null=True, on_delete="SET NULL")
+    client_id = CharField(max_length=80, null=True, unique=True)
+
+    class Meta:
+        indexes = ((("station", "local_date"), False), (("recipient", "local_date"), False))
+
+
+class VolunteerShift(_Correctable):
+    """Volunteer service time (志愿服务时长). Only service time counts, not travel."""
+
+    station = ForeignKeyField(Station, backref="shifts", on_delete="RESTRICT")
+    volunteer = ForeignKeyField(Person, backref="shifts", on_delete="RESTRICT")
+    activity = ForeignKeyField(Activity, null=True, on_delete="SET NULL")
+    started_at = DateTimeField()
+    ended_at = DateTimeField(null=True)
+    local_date = DateField()
+    minutes = IntegerField(null=True)
+    content = CharField(max_length=200, default="")
+    place = CharField(max_length=200, default="")
+    organiser = CharField(max_length=200, default="")
+    status = CharField(max_length=10, default="pending")
+    auto_closed = BooleanField(default=False)  # closed at closing time: staff review
+    confirmed_by = ForeignKeyField(StaffUser, null=True, on_delete="SET NULL", backref="+")
+    confirmed_at = DateTimeField(null=True)
+    source = CharField(max_length=10, default="scanner")
+    device = ForeignKeyField(KioskDevice, null=True, on_delete="SET NULL")
+    client_id = CharField(max_length=64, null=True, unique=True)
+    end_client_id = CharField(max_length=64, null=True, unique=True)
+
+    class Meta:
+        indexes = ((("station", "local_date"), False), (("volunteer", "ended_at"), False))
+
+
+class Attendance(_Correctable):
+    """A person's attendance at an activity (once per person and activity)."""
+
+    activity = ForeignKeyField(Activity, backref="attendances", on_delete="CASCADE")
+    person = ForeignKeyField(Person, backref="attendances", on_delete="RESTRICT")
+    at = DateTimeField(default=utcnow)
+    source = CharField(max_length=10, default="scanner")
+    device = ForeignKeyField(KioskDevice, null=True, on_delete="SET NULL")
+    client_id = CharField(max_length=64, null=True, unique=True)
+
+    class Meta:
+        indexes = ((("activity", "person"), True),)
+
+
+class HelpRequest(BaseModel):
+    """'没带卡 / I have no card' pressed on a kiosk: staff are called."""
+
+    station = ForeignKeyField(Station, backref="help_requests", on_delete="CASCADE")
+    device = ForeignKeyField(KioskDevice, null=True, on_delete="SET NULL")
+    created_at = DateTimeField(default=utcnow)
+    client_id = CharField(max_length=64, null=True, unique=True)
+    resolved_at = DateTimeField(null=True)
+    resolved_by = ForeignKeyField(StaffUser, null=True, on_delete="SET NULL", backref="+")
+    note = CharField(max_length=200, default="")
+
+
+class ImportMapping(BaseModel):
+    """A remembered column mapping for roster imports, keyed by the header row."""
+
+    station = ForeignKeyField(Station, null=True, on_delete="CASCADE")
+    header_signature = CharField(max_length=64)
+    mapping = TextField()  # JSON: {column header: field name}
+    updated_at = DateTimeField(default=utcnow)
+
+    class Meta:
+        indexes = ((("station", "header_signature"), True),)
+
+
+class AuditLog(BaseModel):
+    """Who did what, when, with the value before and after. Never edited."""
+
+    at = DateTimeField(default=utcnow, index=True)
+    actor = ForeignKeyField(StaffUser, null=True, on_delete="SET NULL", backref="+")
+    actor_label = CharField(max_length=64, default="")  # "cli", "kiosk:3", username
+    station = ForeignKeyField(Station, null=True, on_delete="SET NULL")
+    action = CharField(max_length=64, index=True)
+    object_type = CharField(max_length=32, default="")
+    object_id = IntegerField(null=True)
+    before = TextField(default="")
+    after = TextField(default="")
+    detail = TextField(default="")
+
+
+MODELS = [Station, Person, StaffUser, Consent, Badge, Service, ActivitySeries, Activity,
+          ActivityService, KioskDevice, Visit, ServiceRecord, VolunteerShift, Attendance,
+          HelpRequest, ImportMapping, AuditLog]
+
+
+def audit(action, *, actor=None, actor_label="", station=None, obj=None, before=None,
+          after=None, detail=""):
+    """Write one audit-log row; call it inside the transaction of the change it records."""
+    return AuditLog.create(
+        actor=actor, actor_label=actor_label or (actor.username if actor else ""),
+        station=station, action=action,
+        object_type=type(obj).__name__ if obj is not None else "",
+        object_id=obj.id if obj is not None else None,
+        before=json.dumps(before, ensure_ascii=False, default=str) if before is not None else "",
+        after=json.dumps(after, ensure_ascii=False, default=str) if after is not None else "",
+        detail=detail)
+
+
+# --- the database -----------------------------------------------------------
+
+SQLITE_PRAGMAS = {
+    "journal_mode": "wal",
+    "foreign_keys": 1,
+    "busy_timeout": 10000,
+    "synchronous": "normal",  # with WAL: durable at checkpoint, never corrupt
+    "cache_size": -16000,
+}
+
+
+def make_database(url, instance_path):
+    """Open the configured database: SQLite in the instance folder unless a URL says otherwise."""
+    if not url:
+        url = "sqlite:///" + os.path.join(instance_path, "station.sqlite3")
+    if url.startswith("sqlite"):
+        database = connect(url, pragmas=SQLITE_PRAGMAS, check_same_thread=False)
+    else:
+        database = connect(url, autorollback=True)
+    return database
+
+
+def is_sqlite():
+    """True when the bound database is SQLite."""
+    return isinstance(db.obj, SqliteDatabase)
+
+
+def migrate(database=None):
+    """Apply every pending schema migration in order; return the names applied."""
+    from playhouse.migrations import Runner
+    database = database or db.obj
+    return Runner(database, SCHEMA_DIR).up()
+
+
+def schema_status(database=None):
+    """(name, applied) for every migration file, in order."""
+    from playhouse.migrations import Runner
+    return [(m.name, m.applied) for m in Runner(database or db.obj, SCHEMA_DIR).status()]
+
+
+def init_app(app):
+    """Bind the database to the app, open/close a connection per request, add `init-db`."""
+    database = make_database(app.config["DATABASE_URL"], app.instance_path)
+    db.initialize(database)
+    app.extensions["database"] = database
+
+    @app.before_request
+    def _connect():
+        db.connect(reuse_if_open=True)
+
+    @app.teardown_appcontext
+    def _close(exc):
+        if not db.is_closed():
+            db.close()
+
+    @app.cli.command("init-db")
+    def init_db_command():
+        """Create the database or bring its schema up to date (safe to run again)."""
+        with db.connection_context():
+            applied = migrate()
+            ensure_default_station(app)
+        if applied:
+            click.echo("Applied migrations: " + ", ".join(applied))
+        click.echo("Database is up to date.")
+
+
+def ensure_default_station(app=None):
+    """Create the station named in the configuration if it does not exist; return it."""
+    app = app or current_app
+    code = app.config["STATION_CODE"]
+    station = Station.get_or_none(Station.code == code)
+    if station is None:
+        station = Station.create(code=code, name=app.config["STATION_NAME"],
+                                 timezone=app.config["STATION_TIMEZONE"],
+                                 language=app.config["DEFAULT_LANGUAGE"])
+    return station
+
+
+def default_station():
+    """The station this server serves by default (cached per request)."""
+    if "default_station" not in g:
+        g.default_station = Station.get_or_none(
+            Station.code == current_app.config["STATION_CODE"]) or Station.select().first()
+    return g.default_station

@@ -1,0 +1,124 @@
+"""Fixtures: an app with its own instance folder and database per test.
+
+The suite runs on SQLite by default. With TEST_DATABASE_URL set to a PostgreSQL
+server (tests/run.sh starts one), every test gets an emptied database there instead.
+"""
+import itertools
+import os
+import uuid
+
+import pytest
+
+import models
+from app import create_app
+from core import people
+from core.security import hash_password
+from models import StaffUser, audit, db
+
+TEST_DATABASE_URL = os.environ.get("TEST_DATABASE_URL", "")
+PASSWORD = "correct horse battery"
+
+
+def _reset_postgres(url):
+    database = models.make_database(url, "/tmp")
+    database.connect()
+    database.execute_sql("DROP SCHEMA public CASCADE")
+    database.execute_sql("CREATE SCHEMA public")
+    database.close()
+
+
+@pytest.fixture
+def app(tmp_path):
+    """A fresh station server with a migrated, empty database and its default station."""
+    config = {"TESTING": True, "RATELIMIT_ENABLED": False, "DEMO_DATA": False,
+              "DATABASE_URL": TEST_DATABASE_URL}
+    if TEST_DATABASE_URL:
+        _reset_postgres(TEST_DATABASE_URL)
+    application = create_app(config, instance_path=str(tmp_path / "instance"))
+    with application.app_context():
+        with db.connection_context():
+            models.migrate()
+            models.ensure_default_station(application)
+    yield application
+    if not db.is_closed():
+        db.close()
+    application.extensions["database"].close()
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app):
+    return app.test_cli_runner()
+
+
+@pytest.fixture
+def ctx(app):
+    """An app context with an open connection, for arranging data directly."""
+    with app.app_context():
+        with db.connection_context():
+            yield app
+
+
+_counter = itertools.count(1)
+
+
+def gen_person(kind="resident", name=None, station=None):
+    """A person with a badge; returns (person, payload)."""
+    station = station or models.default_station()
+    name = name or "测试%s%d" % ({"resident": "居民", "volunteer": "志愿者"}.get(kind, "员"),
+                                 next(_counter))
+    person, badge = people.add_person(station, name, kind, actor_label="test")
+    return person, people.badge_payload(badge)
+
+
+def gen_user(role="admin", username=None, station=None):
+    """A staff account with the password PASSWORD."""
+    station = station if station is not None else (None if role == "district_admin"
+                                                   else models.default_station())
+    return StaffUser.create(username=username or "%s-%s" % (role, uuid.uuid4().hex[:6]),
+                            role=role, password_hash=hash_password(PASSWORD), station=station)
+
+
+def csrf_token(client, path="/admin/login"):
+    """Fetch a page and return the CSRF token from its form."""
+    import re
+    html = client.get(path).get_data(as_text=True)
+    match = re.search(r'name="csrf_token" value="([^"]+)"', html)
+    assert match, "no CSRF token on %s" % path
+    return match.group(1)
+
+
+def login_as(client, user, password=PASSWORD):
+    """Sign in through the login form; returns the response."""
+    token = csrf_token(client)
+    return client.post("/admin/login", data={"username": user.username, "password": password,
+                                             "csrf_token": token})
+
+
+def enroll_kiosk(app, client, name="前台平板"):
+    """Enroll the test client as a kiosk device; returns (device, csrf token for the API)."""
+    from core.cli import new_enrollment
+    with app.app_context(), db.connection_context():
+        device, code = new_enrollment(name, models.default_station())
+    token = csrf_token(client, "/kiosk/enroll/%s" % code)
+    response = client.post("/kiosk/enroll/%s" % code, data={"csrf_token": token})
+    assert response.status_code == 302
+    token = csrf_token_meta(client, "/kiosk/")
+    return device, token
+
+
+def csrf_token_meta(client, path):
+    """The CSRF token a kiosk page hands to its script (data-csrf attribute)."""
+    import re
+    html = client.get(path).get_data(as_text=True)
+    match = re.search(r'data-csrf="([^"]+)"', html)
+    assert match, "no CSRF token on %s" % path
+    return match.group(1)
+
+
+__all__ = ["gen_person", "gen_user", "login_as", "enroll_kiosk", "csrf_token", "PASSWORD",
+           "audit"]
