@@ -1,13 +1,15 @@
 """Languages: Chinese first, English available.
 
-Message catalogues live beside the code that uses them (translations/,
-kiosk/translations/, station_admin/translations/); Flask-Babel merges them.
-Message ids are English; the Chinese catalogue must cover every one of them
-(a test extracts the ids and checks). Catalogues are compiled at start-up
-whenever a .po file is newer than its .mo file.
+Message ids are English. Each area keeps its own Chinese catalogue in
+i18n/zh/<area>.po (core, kiosk, admin, badges, reports, ...); at start-up they are
+merged and compiled into translations/zh/LC_MESSAGES/messages.mo (not committed)
+whenever a source is newer. A test extracts every message id from the code and
+templates and checks the Chinese catalogue covers it.
 """
+import glob
 import os
 
+from babel.messages.catalog import Catalog
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from flask import current_app, g, request, session
@@ -15,30 +17,37 @@ from flask_babel import Babel, gettext as _, lazy_gettext
 
 LANGUAGES = {"zh": "中文", "en": "English"}
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-CATALOGUE_DIRS = ["translations", "kiosk/translations", "station_admin/translations"]
+SOURCE_DIR = os.path.join(ROOT, "i18n")
+BUILD_DIR = os.path.join(ROOT, "translations")
 
 babel = Babel()
 
 
-def compile_catalogues(root=ROOT):
-    """Compile every messages.po under the catalogue folders whose .mo is missing or stale."""
-    for rel in CATALOGUE_DIRS:
-        base = os.path.join(root, rel)
-        if not os.path.isdir(base):
+def merged_catalogue(lang, source_dir=SOURCE_DIR):
+    """Every i18n/<lang>/*.po merged into one catalogue (later files do not override)."""
+    merged = Catalog(locale=lang)
+    for path in sorted(glob.glob(os.path.join(source_dir, lang, "*.po"))):
+        with open(path, "rb") as fh:
+            for message in read_po(fh, locale=lang):
+                if message.id and message.string and message.id not in merged:
+                    merged.add(message.id, message.string)
+    return merged
+
+
+def compile_catalogues(source_dir=SOURCE_DIR, build_dir=BUILD_DIR):
+    """Compile each language's merged catalogue when a source .po is newer than the .mo."""
+    for lang_dir in glob.glob(os.path.join(source_dir, "*")):
+        lang = os.path.basename(lang_dir)
+        sources = glob.glob(os.path.join(lang_dir, "*.po"))
+        mo = os.path.join(build_dir, lang, "LC_MESSAGES", "messages.mo")
+        newest = max([os.path.getmtime(p) for p in sources] + [os.path.getmtime(lang_dir)])
+        if os.path.exists(mo) and os.path.getmtime(mo) >= newest:
             continue
-        for lang in os.listdir(base):
-            po = os.path.join(base, lang, "LC_MESSAGES", "messages.po")
-            mo = po[:-3] + ".mo"
-            if not os.path.exists(po):
-                continue
-            if os.path.exists(mo) and os.path.getmtime(mo) >= os.path.getmtime(po):
-                continue
-            with open(po, "rb") as fh:
-                catalog = read_po(fh, locale=lang)
-            tmp = mo + ".tmp%d" % os.getpid()
-            with open(tmp, "wb") as fh:
-                write_mo(fh, catalog)
-            os.replace(tmp, mo)
+        os.makedirs(os.path.dirname(mo), exist_ok=True)
+        tmp = mo + ".tmp%d" % os.getpid()
+        with open(tmp, "wb") as fh:
+            write_mo(fh, merged_catalogue(lang, source_dir))
+        os.replace(tmp, mo)
 
 
 def select_locale():
@@ -58,8 +67,7 @@ def select_locale():
 def init_app(app):
     """Set up Flask-Babel with the merged catalogues."""
     compile_catalogues()
-    dirs = ";".join(os.path.join(ROOT, d) for d in CATALOGUE_DIRS)
-    app.config.setdefault("BABEL_TRANSLATION_DIRECTORIES", dirs)
+    app.config.setdefault("BABEL_TRANSLATION_DIRECTORIES", BUILD_DIR)
     app.config.setdefault("BABEL_DEFAULT_LOCALE", "zh")
     babel.init_app(app, locale_selector=select_locale,
                    timezone_selector=lambda: app.config["STATION_TIMEZONE"])
