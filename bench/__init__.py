@@ -1,0 +1,1 @@
+"""Benchmarks: `make bench` runs every module here, each printing its figures beside a baseline."""

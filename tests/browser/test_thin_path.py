@@ -1,0 +1,27 @@
+"""The thin path in a real browser: a scanner's keystrokes check a resident in."""
+import pytest
+
+from models import Visit
+from tests.browser.conftest import axe_violations
+from tests.conftest import gen_person
+
+pytestmark = pytest.mark.browser
+
+
+def test_scanner_keystrokes_check_in(live, kiosk_page):
+    """Does a USB scanner typing the payload and Enter, with no field focused, check in?"""
+    with live.data():
+        person, payload = gen_person("resident", name="李建国")
+    kiosk_page.keyboard.type(payload)
+    kiosk_page.keyboard.press("Enter")
+    kiosk_page.get_by_text("李*国").first.wait_for(timeout=5000)
+    with live.data():
+        assert Visit.select().where(Visit.person == person.id).count() == 1
+
+
+def test_login_page_accessible(live, browser):
+    """Does the admin sign-in page pass axe-core's WCAG 2.2 A/AA rules?"""
+    page = browser.new_page()
+    page.goto(live.url + "/admin/login")
+    assert axe_violations(page) == []
+    page.close()
