@@ -386,17 +386,36 @@ def is_sqlite():
     return isinstance(db.obj, SqliteDatabase)
 
 
-def migrate(database=None):
-    """Apply every pending schema migration in order; return the names applied."""
+def migrate(database=None, directory=None, target=None):
+    """Apply every pending schema migration in order, all or none; return the names applied.
+
+    The whole run is one transaction, so a failing migration leaves the database at the
+    version it had. On SQLite, foreign keys are off during the run (a migration may rebuild
+    a table) and checked before the commit.
+    """
     from playhouse.migrations import Runner
     database = database or db.obj
-    return Runner(database, SCHEMA_DIR).up()
+    runner = Runner(database, directory or SCHEMA_DIR)
+    sqlite = isinstance(database, SqliteDatabase)
+    foreign_keys = sqlite and database.pragma("foreign_keys")
+    if foreign_keys:
+        database.pragma("foreign_keys", 0)
+    try:
+        with database.atomic():
+            applied = runner.up(target)
+            if sqlite and applied and database.execute_sql("PRAGMA foreign_key_check").fetchone():
+                raise RuntimeError("A migration left rows whose foreign keys point nowhere.")
+    finally:
+        if foreign_keys:
+            database.pragma("foreign_keys", 1)
+    return applied
 
 
-def schema_status(database=None):
+def schema_status(database=None, directory=None):
     """(name, applied) for every migration file, in order."""
     from playhouse.migrations import Runner
-    return [(m.name, m.applied) for m in Runner(database or db.obj, SCHEMA_DIR).status()]
+    return [(m.name, m.applied)
+            for m in Runner(database or db.obj, directory or SCHEMA_DIR).status()]
 
 
 def init_app(app):
