@@ -395,6 +395,7 @@ def migrate(database=None, directory=None, target=None):
     """
     from playhouse.migrations import Runner
     database = database or db.obj
+    database = database.obj if isinstance(database, DatabaseProxy) else database
     runner = Runner(database, directory or SCHEMA_DIR)
     sqlite = isinstance(database, SqliteDatabase)
     foreign_keys = sqlite and database.pragma("foreign_keys")
