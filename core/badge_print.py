@@ -1,10 +1,18 @@
-"""Badge images: a card-shaped PNG with the QR code, the station, the name and the kind."""
+"""Badge images: a CR80 card and a phone-screen picture with the QR code, the station, the
+name and the kind (in words and by colour band).
+
+Every image is drawn at 300 dpi with whole pixels per QR module, so the code prints
+sharp on an office printer; its quiet zone of 4 modules is white and nothing is drawn
+over it. Text is drawn with a font that has every character (core.fonts.font_for):
+a name the machine cannot draw raises MissingGlyphs rather than printing boxes.
+"""
+import dataclasses
 import io
 
-from PIL import Image, ImageDraw, ImageFont
+from PIL import Image, ImageDraw
 
 from core import badges
-from core.fonts import cjk_font_path
+from core.fonts import font_for
 from core.people import badge_payload, masked_name
 
 KIND_STYLE = {  # words and colour band: never colour alone
@@ -12,56 +20,142 @@ KIND_STYLE = {  # words and colour band: never colour alone
     "volunteer": ("志愿者", "Volunteer", (196, 30, 58)),
     "staff": ("工作人员", "Staff", (60, 60, 60)),
 }
+INK = (0, 0, 0)
+GREY = (70, 70, 70)
 
 # A CR80 card at 300 dpi: 85.6 x 54 mm.
+DPI = 300
 CARD_W, CARD_H = 1011, 638
+# The QR code: 15 px (1.27 mm) a module; version 3 is 29 modules, 37 with its quiet zone.
+MODULE = 15
+QR_BORDER = 4
+QR_SIDE = (4 * 3 + 17 + 2 * QR_BORDER) * MODULE  # 555 px = 47 mm with the quiet zone
+QR_BOX = (CARD_W - QR_SIDE - 10, 28)  # top-left corner of the quiet zone
+STRIPE_H = 40  # the kind's colour along the bottom edge
+BAND_H = 124  # the kind's colour behind the station name
+TEXT_X = 36
+TEXT_W = QR_BOX[0] - TEXT_X  # up to the quiet zone, not into it
+NAME_BOX = (TEXT_X, BAND_H + 14, QR_BOX[0], BAND_H + 174)  # where the person's name is drawn
+
+# A picture for a phone screen (WeChat, a photo album): portrait, 9:16.
+PHONE_W, PHONE_H = 1080, 1920
+PHONE_MODULE = 24  # 37 modules x 24 = 888 px, 82 % of the screen's width
+PHONE_HINT = ("签到时请把二维码对准摄像头", "Show this code to the kiosk camera")
 
 
-def _font(size, bold=False):
-    return ImageFont.truetype(cjk_font_path(bold=bold), size)
+@dataclasses.dataclass(frozen=True)
+class Card:
+    """What one badge shows: the text is already chosen (full or masked name)."""
+
+    station: str
+    name: str
+    kind: str
+    payload: str
+    number: str = ""
 
 
-def _fit(draw, text, max_width, size, bold=False, min_size=24):
-    """The largest font size <= size at which text fits max_width."""
+def card_for(person, badge, full_name=False, station_name=None, badge_key=None):
+    """The Card of a person's badge, with the full or the masked name."""
+    return Card(station=station_name or person.station.name,
+                name=person.name if full_name else masked_name(person.name),
+                kind=person.kind, payload=badge_payload(badge, badge_key),
+                number="No. %d-%d" % (person.id, badge.serial))
+
+
+def kind_style(kind):
+    """(Chinese word, English word, colour) of a kind of person."""
+    return KIND_STYLE.get(kind, KIND_STYLE["resident"])
+
+
+def _fit(draw, text, max_width, size, bold=False, min_size=28):
+    """The largest font <= size (pixels) at which text fits max_width."""
     while size > min_size:
-        font = _font(size, bold)
+        font = font_for(text, size, bold)
         if draw.textlength(text, font=font) <= max_width:
             return font
         size -= 4
-    return _font(min_size, bold)
+    return font_for(text, min_size, bold)
+
+
+def qr_block(payload, module=MODULE):
+    """The QR code with its white quiet zone, whole pixels per module, as an L image."""
+    return badges.qr_image(payload, box_size=module, border=QR_BORDER)
+
+
+def render_card(card):
+    """The badge as a CR80 RGB image at 300 dpi."""
+    kind_zh, kind_en, colour = kind_style(card.kind)
+    image = Image.new("RGB", (CARD_W, CARD_H), "white")
+    draw = ImageDraw.Draw(image)
+    draw.rectangle([0, 0, QR_BOX[0] - 1, BAND_H - 1], fill=colour)
+    draw.rectangle([0, CARD_H - STRIPE_H, CARD_W, CARD_H], fill=colour)
+    station_font = _fit(draw, card.station, TEXT_W - 24, 60, True)
+    draw.text((TEXT_X, BAND_H // 2), card.station, font=station_font, fill="white", anchor="lm")
+
+    name_font = _fit(draw, card.name, TEXT_W - 20, 132, True)
+    draw.text((TEXT_X, (NAME_BOX[1] + NAME_BOX[3]) // 2), card.name, font=name_font,
+              fill=INK, anchor="lm")
+
+    top = NAME_BOX[3] + 22
+    draw.rounded_rectangle([TEXT_X, top, TEXT_X + TEXT_W - 28, top + 118], radius=14,
+                           fill=colour)
+    draw.text((TEXT_X + 24, top + 59), kind_zh,
+              font=_fit(draw, kind_zh, TEXT_W - 80, 80, True), fill="white", anchor="lm")
+    draw.text((TEXT_X, top + 176), kind_en, font=font_for(kind_en, 52, True), fill=INK,
+              anchor="lm")
+    if card.number:
+        draw.text((TEXT_X, CARD_H - STRIPE_H - 30), card.number, font=font_for(card.number, 34),
+                  fill=GREY, anchor="lm")
+    image.paste(qr_block(card.payload), QR_BOX)
+    return image
+
+
+def render_phone(card):
+    """The badge as a portrait picture for a phone screen: the QR code fills the width."""
+    kind_zh, kind_en, colour = kind_style(card.kind)
+    image = Image.new("RGB", (PHONE_W, PHONE_H), "white")
+    draw = ImageDraw.Draw(image)
+    draw.rectangle([0, 0, PHONE_W, 200], fill=colour)
+    draw.text((PHONE_W // 2, 100), card.station,
+              font=_fit(draw, card.station, PHONE_W - 100, 96, True), fill="white",
+              anchor="mm")
+    qr = qr_block(card.payload, PHONE_MODULE)
+    image.paste(qr, ((PHONE_W - qr.width) // 2, 260))
+    y = 260 + qr.height + 110
+    draw.text((PHONE_W // 2, y), card.name, font=_fit(draw, card.name, PHONE_W - 120, 150, True),
+              fill=INK, anchor="mm")
+    y += 190
+    draw.rounded_rectangle([140, y - 75, PHONE_W - 140, y + 75], radius=20, fill=colour)
+    draw.text((PHONE_W // 2, y), "%s  %s" % (kind_zh, kind_en),
+              font=_fit(draw, "%s  %s" % (kind_zh, kind_en), PHONE_W - 360, 84, True),
+              fill="white", anchor="mm")
+    y += 190
+    for line, size in ((PHONE_HINT[0], 56), (PHONE_HINT[1], 44)):
+        draw.text((PHONE_W // 2, y), line, font=_fit(draw, line, PHONE_W - 120, size), fill=GREY,
+                  anchor="mm")
+        y += 80
+    if card.number:
+        draw.text((PHONE_W // 2, PHONE_H - 130), card.number, font=font_for(card.number, 40),
+                  fill=GREY, anchor="mm")
+    draw.rectangle([0, PHONE_H - 60, PHONE_W, PHONE_H], fill=colour)
+    return image
+
+
+def png_bytes(image):
+    """PNG bytes of an image, marked as 300 dpi."""
+    buffer = io.BytesIO()
+    image.save(buffer, "PNG", dpi=(DPI, DPI), optimize=False)
+    return buffer.getvalue()
 
 
 def card_image(person, payload, station_name, full_name=False):
-    """The badge as a CR80-proportioned RGB image at 300 dpi."""
-    kind_zh, kind_en, colour = KIND_STYLE.get(person.kind, KIND_STYLE["resident"])
-    card = Image.new("RGB", (CARD_W, CARD_H), "white")
-    draw = ImageDraw.Draw(card)
-    band_h = 110
-    draw.rectangle([0, 0, CARD_W, band_h], fill=colour)
-    draw.text((36, band_h // 2), station_name, font=_fit(draw, station_name, CARD_W - 72, 56,
-                                                         True), fill="white", anchor="lm")
-    # The QR code: quiet zone of 4 modules included, as large as the card allows.
-    qr_side = CARD_H - band_h - 40
-    qr = badges.qr_image(payload, box_size=12, border=4).resize((qr_side, qr_side),
-                                                                Image.NEAREST)
-    card.paste(qr, (CARD_W - qr_side - 20, band_h + 20))
-    text_w = CARD_W - qr_side - 20 - 60
-    name = person.name if full_name else masked_name(person.name)
-    draw.text((36, band_h + 60), name, font=_fit(draw, name, text_w, 110, True), fill="black",
-              anchor="lm")
-    draw.rectangle([36, band_h + 150, 36 + text_w, band_h + 250], fill=colour)
-    draw.text((56, band_h + 200), kind_zh, font=_fit(draw, kind_zh, text_w - 40, 64, True),
-              fill="white", anchor="lm")
-    draw.text((36, band_h + 300), kind_en, font=_font(44), fill="black", anchor="lm")
-    draw.text((36, CARD_H - 40), "No. %d" % person.id, font=_font(36), fill=(60, 60, 60),
-              anchor="lm")
-    return card
+    """The badge of a person as a CR80 image, for a given payload."""
+    return render_card(Card(station=station_name,
+                            name=person.name if full_name else masked_name(person.name),
+                            kind=person.kind, payload=payload, number="No. %d" % person.id))
 
 
-def badge_png(person, badge, full_name=False, station_name=None):
-    """PNG bytes of a person's current badge."""
-    payload = badge_payload(badge)
-    image = card_image(person, payload, station_name or person.station.name, full_name)
-    buffer = io.BytesIO()
-    image.save(buffer, "PNG", dpi=(300, 300))
-    return buffer.getvalue()
+def badge_png(person, badge, full_name=False, station_name=None, layout="card"):
+    """PNG bytes of a person's badge: a CR80 card, or a phone picture (layout="phone")."""
+    card = card_for(person, badge, full_name, station_name)
+    return png_bytes(render_phone(card) if layout == "phone" else render_card(card))

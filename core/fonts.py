@@ -1,7 +1,15 @@
-"""Finding a font that has Chinese glyphs, for badges and PDFs."""
+"""Finding a font that has Chinese glyphs, for badges and PDFs, and proving it draws them.
+
+Pillow draws a character the font lacks as the font's ``.notdef`` glyph (an empty
+box, "tofu") or as nothing. ``missing_glyphs`` compares each character's bitmap with
+those two, so a name is never printed with boxes: ``font_for`` picks the first font
+on the machine that has every character, and raises ``MissingGlyphs`` when none has.
+"""
+import functools
 import os
 
 from flask import current_app, has_app_context
+from PIL import Image, ImageDraw, ImageFont
 
 CANDIDATES = [
     "/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc",
@@ -10,6 +18,7 @@ CANDIDATES = [
     "/usr/share/fonts/truetype/wqy/wqy-zenhei.ttc",
     "/usr/share/fonts/truetype/wqy/wqy-microhei.ttc",
     "/usr/share/fonts/truetype/arphic/uming.ttc",
+    "/usr/share/fonts/opentype/noto/NotoSerifCJK-Regular.ttc",
     "C:/Windows/Fonts/msyh.ttc",
     "C:/Windows/Fonts/simhei.ttf",
     "C:/Windows/Fonts/simsun.ttc",
@@ -20,6 +29,9 @@ BOLD_CANDIDATES = [
     "/usr/share/fonts/noto-cjk/NotoSansCJK-Bold.ttc",
     "C:/Windows/Fonts/msyhbd.ttc",
 ]
+# In a font collection, the face for Simplified Chinese (Noto's "SC", PingFang's "SC").
+SIMPLIFIED_MARKERS = (" SC", "GB", "CN", "Hei", "YaHei", "Song", "Ming")
+PROBE = "驿站服务对象志愿者"
 
 
 class NoCJKFont(RuntimeError):
@@ -30,14 +42,120 @@ class NoCJKFont(RuntimeError):
                 "apt-get install fonts-noto-cjk) or set CJK_FONT_PATH in instance/config.py.")
 
 
+class MissingGlyphs(RuntimeError):
+    """No font on the machine draws every character of a text (a rare character in a name)."""
+
+    def __init__(self, chars):
+        super().__init__("".join(chars))
+        self.chars = "".join(chars)
+
+    def __str__(self):
+        return ("No font on this machine can draw %s (U+%s). Install a font that has it and "
+                "set CJK_FONT_PATH, or print the masked name."
+                % (self.chars, ", U+".join("%04X" % ord(c) for c in self.chars)))
+
+
+def _configured():
+    return current_app.config.get("CJK_FONT_PATH") if has_app_context() else ""
+
+
 def cjk_font_path(bold=False):
     """The configured CJK font, or the first one found on the machine."""
-    configured = current_app.config.get("CJK_FONT_PATH") if has_app_context() else ""
+    configured = _configured()
     if configured:
         if os.path.exists(configured):
             return configured
         raise NoCJKFont()
     for path in (BOLD_CANDIDATES if bold else []) + CANDIDATES:
         if os.path.exists(path):
+            return path
+    raise NoCJKFont()
+
+
+def font_paths(bold=False):
+    """Every usable font path, best first: the configured one, then the ones found."""
+    configured = _configured()
+    if configured and not os.path.exists(configured):
+        raise NoCJKFont()
+    paths = [configured] if configured else []
+    paths += [p for p in (BOLD_CANDIDATES if bold else []) + CANDIDATES if os.path.exists(p)]
+    paths = list(dict.fromkeys(paths))
+    if not paths:
+        raise NoCJKFont()
+    return paths
+
+
+@functools.lru_cache(maxsize=64)
+def face_index(path):
+    """The index of the Simplified Chinese face in a collection (.ttc), else 0."""
+    if not path.lower().endswith((".ttc", ".otc")):
+        return 0
+    faces = []
+    for index in range(32):
+        try:
+            family = ImageFont.truetype(path, 12, index=index).getname()[0] or ""
+        except OSError:
+            break
+        faces.append((index, family))
+    for marker in SIMPLIFIED_MARKERS:
+        for index, family in faces:
+            if marker in family and "Mono" not in family:
+                return index
+    return 0
+
+
+@functools.lru_cache(maxsize=256)
+def load_font(path, size):
+    """A Pillow font of the given size, the collection's Simplified Chinese face."""
+    return ImageFont.truetype(path, size, index=face_index(path))
+
+
+def _bitmap(font, char):
+    size = int(font.size * 2)
+    image = Image.new("L", (size, size), 0)
+    ImageDraw.Draw(image).text((size // 4, size // 4), char, font=font, fill=255)
+    return image.tobytes()
+
+
+@functools.lru_cache(maxsize=64)
+def _notdef(path, size):
+    # U+FFFF is a non-character: no font maps it, so it draws as .notdef.
+    return _bitmap(load_font(path, size), "\uffff")
+
+
+@functools.lru_cache(maxsize=4096)
+def _has_glyph(path, size, char):
+    if char.isspace():
+        return True
+    drawn = _bitmap(load_font(path, size), char)
+    return any(drawn) and drawn != _notdef(path, size)
+
+
+def missing_glyphs(text, path, size=48):
+    """The characters of `text` the font at `path` would draw as tofu or as nothing."""
+    return [c for c in dict.fromkeys(text or "") if not _has_glyph(path, size, c)]
+
+
+def font_for(text, size, bold=False):
+    """The first font that draws every character of `text`, at `size` pixels.
+
+    Raises NoCJKFont when there is no font at all, MissingGlyphs when none has them all.
+    """
+    paths = font_paths(bold)
+    missing = None
+    for path in paths:
+        lacking = missing_glyphs(text, path)
+        if not lacking:
+            return load_font(path, size)
+        if missing is None or len(lacking) < len(missing):
+            missing = lacking
+    check_fonts()
+    raise MissingGlyphs(missing)
+
+
+def check_fonts():
+    """Raise NoCJKFont unless some font on the machine draws ordinary Chinese."""
+    for path in font_paths():
+        if not missing_glyphs(PROBE, path):
             return path
     raise NoCJKFont()
