@@ -1,0 +1,343 @@
+"""Printable PDFs on A4 with correct Chinese: the 签到表 (sign-in sheet) and the
+志愿服务记录证明 (volunteer service certificate).
+
+The font. ReportLab embeds only TrueType outlines, and the CJK fonts a Debian station
+has (Noto Sans CJK, fonts-noto-cjk) are CFF ("PostScript") collections. ReportLab's
+built-in CID font (STSong-Light) is not embedded: a printer PC without Adobe's Asian
+font pack prints it as blanks or boxes. So each document gets its own small font:
+the characters it uses are cut out of the machine's CJK font (``core.fonts``: the
+configured one, else the first found that has every character) with fontTools, their
+outlines converted to TrueType quadratics (cu2qu, error below 1/1000 em), and the
+subset is embedded. The PDF then looks the same in every viewer and on every printer,
+and its text stays searchable (pdftotext reads it back).
+"""
+import functools
+import hashlib
+import io
+import threading
+
+from reportlab.lib import colors
+from reportlab.lib.enums import TA_CENTER, TA_LEFT, TA_RIGHT
+from reportlab.lib.pagesizes import A4
+from reportlab.lib.styles import ParagraphStyle
+from reportlab.lib.units import mm
+from reportlab.pdfbase import pdfmetrics
+from reportlab.pdfbase.ttfonts import TTFont as ReportLabTTFont
+from reportlab.pdfgen import canvas as pdfcanvas
+from reportlab.platypus import (KeepTogether, Paragraph, SimpleDocTemplate, Spacer, Table,
+                                TableStyle)
+from xml.sax.saxutils import escape
+
+from core import fonts
+
+_lock = threading.Lock()
+PAGE_WIDTH, PAGE_HEIGHT = A4
+MARGIN = 15 * mm
+
+
+def _t(msgid):
+    """The translation of a message id when a Flask app is active, else the Chinese default."""
+    from flask import has_app_context
+    if has_app_context():
+        from flask_babel import gettext
+        return gettext(msgid)
+    return CHINESE_DEFAULTS.get(msgid, msgid)
+
+
+# The few words this module writes itself (the callers pass everything else translated).
+CHINESE_DEFAULTS = {"Signature": "签名", "Page %(page)d of %(total)d": "第 %(page)d 页 / 共 %(total)d 页"}
+
+
+# --- the embedded font ----------------------------------------------------------
+
+def _covering_font_path(text):
+    """The first CJK font on the machine whose character map covers every character."""
+    from fontTools.ttLib import TTFont
+    wanted = {ord(c) for c in text if not c.isspace()}
+    best, best_missing = None, None
+    for path in fonts.font_paths():
+        font = TTFont(path, fontNumber=fonts.face_index(path), lazy=True)
+        cmap = font.getBestCmap() or {}
+        missing = [chr(c) for c in wanted if c not in cmap]
+        font.close()
+        if not missing:
+            return path
+        if best_missing is None or len(missing) < len(best_missing):
+            best, best_missing = path, missing
+    raise fonts.MissingGlyphs(sorted(best_missing))
+
+
+@functools.lru_cache(maxsize=32)
+def _subset_truetype(path, chars):
+    """TrueType bytes holding just `chars` from the font at `path` (CFF converted to glyf)."""
+    from fontTools import subset
+    from fontTools.pens.cu2quPen import Cu2QuPen
+    from fontTools.pens.ttGlyphPen import TTGlyphPen
+    from fontTools.ttLib import TTFont, newTable
+
+    font = TTFont(path, fontNumber=fonts.face_index(path), lazy=True)
+    options = subset.Options()
+    options.name_IDs = ["*"]
+    options.notdef_outline = True
+    options.layout_features = []
+    options.hinting = False
+    options.desubroutinize = True
+    subsetter = subset.Subsetter(options)
+    subsetter.populate(text=chars)
+    subsetter.subset(font)
+    if "CFF " in font:
+        order = font.getGlyphOrder()
+        glyph_set = font.getGlyphSet()
+        glyf = newTable("glyf")
+        glyf.glyphOrder = order
+        glyf.glyphs = {}
+        for name in order:
+            pen = TTGlyphPen(glyph_set)
+            # max error 1 unit of a 1000-unit em; CFF winds the other way round.
+            glyph_set[name].draw(Cu2QuPen(pen, 1.0, reverse_direction=True))
+            glyf.glyphs[name] = pen.glyph()
+        font["glyf"] = glyf
+        font["loca"] = newTable("loca")
+        del font["CFF "]
+        if "VORG" in font:
+            del font["VORG"]
+        maxp = font["maxp"]
+        maxp.tableVersion = 0x00010000
+        for attr in ("maxPoints", "maxContours", "maxCompositePoints", "maxCompositeContours",
+                     "maxTwilightPoints", "maxStorage", "maxFunctionDefs",
+                     "maxInstructionDefs", "maxStackElements", "maxSizeOfInstructions",
+                     "maxComponentElements", "maxComponentDepth"):
+            setattr(maxp, attr, 0)
+        maxp.maxZones = 1
+        font["head"].indexToLocFormat = 0
+        font["head"].glyphDataFormat = 0
+        font["post"].formatType = 3.0
+        font.sfntVersion = "\x00\x01\x00\x00"
+    out = io.BytesIO()
+    font.save(out)
+    return out.getvalue()
+
+
+# Characters the layout adds around the caller's text.
+EXTRA_CHARS = "0123456789/-:.()：、，。（） 第页共"
+
+
+class _DocumentFont:
+    """A font registered with ReportLab for one document, removed again afterwards."""
+
+    def __init__(self, text):
+        chars = "".join(sorted(set(text + EXTRA_CHARS)))
+        path = _covering_font_path(chars)
+        data = _subset_truetype(path, chars)
+        self.name = "CJK-" + hashlib.sha1(data).hexdigest()[:12]
+        self.font = ReportLabTTFont(self.name, io.BytesIO(data))
+
+    def __enter__(self):
+        _lock.acquire()
+        pdfmetrics.registerFont(self.font)
+        return self.name
+
+    def __exit__(self, *exc):
+        pdfmetrics._fonts.pop(self.name, None)
+        _lock.release()
+
+
+def _all_text(*parts):
+    out = []
+    for part in parts:
+        if part is None:
+            continue
+        if isinstance(part, (list, tuple)):
+            out.append(_all_text(*part))
+        elif isinstance(part, dict):
+            out.append(_all_text(*part.keys(), *part.values()))
+        else:
+            out.append(str(part))
+    return "".join(out)
+
+
+# --- page furniture --------------------------------------------------------------
+
+def _numbered_canvas(font_name, footer_left):
+    """A canvas class that writes "page N of M" on each page once the total is known."""
+
+    class NumberedCanvas(pdfcanvas.Canvas):
+        def __init__(self, *args, **kwargs):
+            super().__init__(*args, **kwargs)
+            self._saved = []
+
+        def showPage(self):
+            self._saved.append(dict(self.__dict__))
+            self._startPage()
+
+        def save(self):
+            total = len(self._saved)
+            for state in self._saved:
+                self.__dict__.update(state)
+                self.setFont(font_name, 9)
+                self.setFillColor(colors.black)
+                label = _t("Page %(page)d of %(total)d") % {"page": self._pageNumber,
+                                                            "total": total}
+                self.drawRightString(PAGE_WIDTH - MARGIN, 9 * mm, label)
+                if footer_left:
+                    self.drawString(MARGIN, 9 * mm, footer_left)
+                super().showPage()
+            super().save()
+
+    return NumberedCanvas
+
+
+def _styles(font_name):
+    base = ParagraphStyle("base", fontName=font_name, fontSize=10.5, leading=14,
+                          wordWrap="CJK", alignment=TA_LEFT)
+    return {
+        "title": ParagraphStyle("title", parent=base, fontSize=20, leading=26,
+                                alignment=TA_CENTER, spaceAfter=4 * mm),
+        "field": ParagraphStyle("field", parent=base, fontSize=11, leading=16),
+        "cell": base,
+        "head": ParagraphStyle("head", parent=base, alignment=TA_CENTER),
+        "body": ParagraphStyle("body", parent=base, fontSize=13, leading=24,
+                               firstLineIndent=26),
+        "right": ParagraphStyle("right", parent=base, fontSize=12, leading=20,
+                                alignment=TA_RIGHT),
+        "small": ParagraphStyle("small", parent=base, fontSize=9, leading=12),
+    }
+
+
+def _p(text, style):
+    return Paragraph(escape("" if text is None else str(text)).replace("\n", "<br/>"), style)
+
+
+def _fields_table(fields, styles, width):
+    """Header fields (label, value) laid out two to a row."""
+    cells = [_p("%s：%s" % (label, value), styles["field"]) for label, value in fields]
+    if not cells:
+        return None
+    if len(cells) % 2:
+        cells.append("")
+    rows = [cells[i:i + 2] for i in range(0, len(cells), 2)]
+    table = Table(rows, colWidths=[width / 2, width / 2])
+    table.setStyle(TableStyle([("LEFTPADDING", (0, 0), (-1, -1), 0),
+                               ("VALIGN", (0, 0), (-1, -1), "TOP"),
+                               ("BOTTOMPADDING", (0, 0), (-1, -1), 3)]))
+    return table
+
+
+def _column_widths(columns, rows, width, signature_index):
+    """Widths in proportion to the longest text of each column, the signature column wide."""
+    def text_len(value):
+        return sum(2 if ord(c) > 0x2E80 else 1 for c in str(value or ""))
+
+    weights = []
+    for index, header in enumerate(columns):
+        if index == signature_index:
+            weights.append(14)
+            continue
+        longest = max([text_len(header)] + [text_len(r[index]) for r in rows if index < len(r)])
+        weights.append(min(max(longest, 4), 28))
+    total = sum(weights)
+    return [width * w / total for w in weights]
+
+
+# --- the sign-in sheet -----------------------------------------------------------
+
+def sign_in_sheet_pdf(title, fields, columns, rows, signature_column=True):
+    """A 签到表 on A4: the title, header fields, and a table of `columns` and `rows`.
+
+    `fields` is a list of (label, value) pairs (date, place, organiser...), already in the
+    reader's language; `columns` the column headers; `rows` lists of cells. With
+    `signature_column` (True, or the header text to use) an empty 签名 column is added,
+    with rows tall enough to sign in. The table header repeats on every page and each page
+    is numbered "第 N 页 / 共 M 页". Returns the PDF bytes.
+    """
+    columns = list(columns)
+    rows = [list(r) + [""] * (len(columns) - len(r)) for r in rows]
+    signature_index = None
+    if signature_column:
+        label = signature_column if isinstance(signature_column, str) else _t("Signature")
+        columns.append(label)
+        rows = [r + [""] for r in rows]
+        signature_index = len(columns) - 1
+    with _DocumentFont(_all_text(title, fields, columns, rows,
+                                 _t("Page %(page)d of %(total)d"))) as font_name:
+        styles = _styles(font_name)
+        buffer = io.BytesIO()
+        doc = SimpleDocTemplate(buffer, pagesize=A4, leftMargin=MARGIN, rightMargin=MARGIN,
+                                topMargin=MARGIN, bottomMargin=18 * mm, title=str(title),
+                                author="", subject=str(title), creator="station")
+        width = PAGE_WIDTH - 2 * MARGIN
+        story = [_p(title, styles["title"])]
+        header = _fields_table(list(fields or []), styles, width)
+        if header is not None:
+            story += [header, Spacer(1, 4 * mm)]
+        data = [[_p(c, styles["head"]) for c in columns]]
+        data += [[_p(c, styles["cell"]) for c in r] for r in rows]
+        if len(data) == 1:  # an empty sheet still prints blank lines to sign on
+            data += [[""] * len(columns) for _ in range(15)]
+        row_heights = [None] + [11 * mm if signature_index is not None else None] * (len(data) - 1)
+        table = Table(data, colWidths=_column_widths(columns, rows, width, signature_index),
+                      rowHeights=row_heights, repeatRows=1)
+        table.setStyle(TableStyle([
+            ("GRID", (0, 0), (-1, -1), 0.6, colors.black),
+            ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#e8e8e8")),
+            ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
+            ("LEFTPADDING", (0, 0), (-1, -1), 3),
+            ("RIGHTPADDING", (0, 0), (-1, -1), 3),
+        ]))
+        story.append(table)
+        doc.build(story, canvasmaker=_numbered_canvas(font_name, ""))
+        return buffer.getvalue()
+
+
+# --- the volunteer service certificate ------------------------------------------
+
+def volunteer_certificate_pdf(*, title, body, facts, records_title, record_columns,
+                              record_rows, issuer_lines, footer=""):
+    """A 志愿服务记录证明 on A4.
+
+    The caller (station_admin/reports.py) composes every word in the reader's language:
+    `body` the paragraph of the certificate (name, ID, hours, what the service was);
+    `facts` (label, value) pairs shown as a table (name, ID type and number — already
+    masked for a role without view_sensitive — volunteer number, period, total hours,
+    certificate number); `record_rows` the shifts it is made of; `issuer_lines` the
+    issuing organisation, its person in charge, the clerk, contact details and date,
+    right-aligned above the seal. Returns the PDF bytes.
+    """
+    with _DocumentFont(_all_text(title, body, facts, records_title, record_columns,
+                                 record_rows, issuer_lines, footer,
+                                 _t("Page %(page)d of %(total)d"))) as font_name:
+        styles = _styles(font_name)
+        buffer = io.BytesIO()
+        doc = SimpleDocTemplate(buffer, pagesize=A4, leftMargin=22 * mm, rightMargin=22 * mm,
+                                topMargin=22 * mm, bottomMargin=20 * mm, title=str(title),
+                                creator="station")
+        width = PAGE_WIDTH - 44 * mm
+        story = [Spacer(1, 4 * mm), _p(title, styles["title"]), Spacer(1, 2 * mm)]
+        facts_table = Table([[_p(k, styles["head"]), _p(v, styles["field"])] for k, v in facts],
+                            colWidths=[width * 0.3, width * 0.7])
+        facts_table.setStyle(TableStyle([
+            ("GRID", (0, 0), (-1, -1), 0.6, colors.black),
+            ("BACKGROUND", (0, 0), (0, -1), colors.HexColor("#eeeeee")),
+            ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
+            ("TOPPADDING", (0, 0), (-1, -1), 5), ("BOTTOMPADDING", (0, 0), (-1, -1), 5),
+        ]))
+        story += [facts_table, Spacer(1, 6 * mm)]
+        for paragraph in str(body).split("\n"):
+            story.append(_p(paragraph, styles["body"]))
+        story.append(Spacer(1, 6 * mm))
+        sign_block = [_p(line, styles["right"]) for line in issuer_lines]
+        story.append(KeepTogether([Spacer(1, 4 * mm)] + sign_block))
+        if record_rows:
+            story += [Spacer(1, 8 * mm), _p(records_title, styles["field"]), Spacer(1, 2 * mm)]
+            data = [[_p(c, styles["head"]) for c in record_columns]]
+            data += [[_p(c, styles["small"]) for c in r] for r in record_rows]
+            table = Table(data, colWidths=_column_widths(record_columns, record_rows, width,
+                                                         None), repeatRows=1)
+            table.setStyle(TableStyle([
+                ("GRID", (0, 0), (-1, -1), 0.5, colors.black),
+                ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#e8e8e8")),
+                ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
+            ]))
+            story.append(table)
+        doc.build(story, canvasmaker=_numbered_canvas(font_name, footer))
+        return buffer.getvalue()
