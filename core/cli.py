@@ -7,7 +7,7 @@ import click
 from flask import current_app
 from flask.cli import with_appcontext
 
-from core import demo, people
+from core import backup, demo, people, security_cli
 from models import ROLES, KioskDevice, Person, StaffUser, Station, audit, db, default_station
 
 
@@ -214,10 +214,18 @@ def first_run_command():
         click.echo("  password:  %s" % password)
         click.echo("  (shown once; change it after signing in)")
         click.echo("")
+    if not KioskDevice.select().exists():
+        _, code = new_enrollment("本机签到屏", station, actor_label="first-run")
+        cfg = current_app.config
+        click.echo("  Open this address once in the kiosk browser to enroll it (24 hours):")
+        click.echo("  http://%s:%s/kiosk/enroll/%s" % (cfg["HOST"], cfg["PORT"], code))
+        click.echo("")
 
 
 COMMANDS = [demo_data_command, create_staff_command, add_person_command, badge_command,
             enroll_kiosk_command, export_command, close_shifts_command, first_run_command]
+COMMANDS += backup.COMMANDS
+COMMANDS += security_cli.COMMANDS
 
 
 def init_app(app):

@@ -122,8 +122,10 @@ def test_first_run_creates_admin_once(app, runner):
     result = runner.invoke(args=["first-run"])
     assert result.exit_code == 0, result.output
     assert "password:" in result.output
+    assert "/kiosk/enroll/" in result.output
     again = runner.invoke(args=["first-run"])
     assert "password:" not in again.output
+    assert "/kiosk/enroll/" not in again.output
     with app.app_context(), db.connection_context():
         assert StaffUser.select().count() == 1
         assert Person.select().count() > 0
