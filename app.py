@@ -92,6 +92,8 @@ def create_app(test_config=None, instance_path=None):
     from station_admin import bp as admin_bp
     app.register_blueprint(kiosk_bp)
     app.register_blueprint(admin_bp)
+    from core.health import bp as health_bp
+    app.register_blueprint(health_bp)
 
     from core import cli
     cli.init_app(app)
