@@ -377,7 +377,7 @@ def make_database(url, instance_path):
     if url.startswith("sqlite"):
         database = connect(url, pragmas=SQLITE_PRAGMAS, check_same_thread=False)
     else:
-        database = connect(url, autorollback=True)
+        database = connect(url)  # peewee 4 runs in autocommit mode: no autorollback needed
     return database
 
 
