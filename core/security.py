@@ -1,8 +1,18 @@
-"""Defences shared by both faces: security headers, rate limits, passwords."""
-from flask import request
+"""Defences shared by both faces: security headers, cookies, rate limits, passwords,
+database failures answered clearly, and logs that hold nothing sensitive."""
+import logging
+import re
+import sqlite3
+
+from flask import current_app, jsonify, render_template, request
+from flask.sessions import SecureCookieSessionInterface
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
+from peewee import OperationalError
 from werkzeug.security import check_password_hash, generate_password_hash
+
+from core.i18n import _
+from models import db
 
 # No inline script or style anywhere: every page's JS and CSS come from static/.
 CONTENT_SECURITY_POLICY = "; ".join([
@@ -28,8 +38,13 @@ SECURITY_HEADERS = {
     "Cross-Origin-Opener-Policy": "same-origin",
 }
 
+# Sent only on responses to HTTPS requests: a station on plain HTTP must stay reachable.
+STRICT_TRANSPORT_SECURITY = "max-age=31536000"
+
 limiter = Limiter(key_func=get_remote_address, default_limits=[], storage_uri="memory://",
                   headers_enabled=False)
+
+log = logging.getLogger("station.security")
 
 
 def hash_password(password):
@@ -42,10 +57,180 @@ def verify_password(password_hash, password):
     return check_password_hash(password_hash, password)
 
 
+# --- cookies ------------------------------------------------------------------
+
+def cookies_secure():
+    """True when cookies must carry Secure: configured so, or this request came over HTTPS."""
+    return bool(current_app.config.get("SESSION_COOKIE_SECURE")) or request.is_secure
+
+
+class SessionInterface(SecureCookieSessionInterface):
+    """Flask's signed-cookie session, marked Secure whenever the request came over HTTPS."""
+
+    def get_cookie_secure(self, app):
+        """Secure when configured, or when this request arrived over HTTPS."""
+        return bool(app.config.get("SESSION_COOKIE_SECURE")) or request.is_secure
+
+
+def _secure_set_cookies(response):
+    """Add the Secure flag to every cookie a view set (the kiosk's device cookie too)."""
+    cookies = response.headers.getlist("Set-Cookie")
+    if not cookies:
+        return
+    response.headers.remove("Set-Cookie")
+    for cookie in cookies:
+        if not re.search(r";\s*secure(;|$)", cookie, re.IGNORECASE):
+            cookie += "; Secure"
+        response.headers.add("Set-Cookie", cookie)
+
+
+# --- database failures ---------------------------------------------------------
+
+# What SQLite (and PostgreSQL) say, and which of our messages a person gets for it.
+DB_FAILURES = (
+    ("busy", ("database is locked", "database table is locked", "database is busy",
+              "could not obtain lock", "deadlock detected")),
+    ("full", ("database or disk is full", "disk is full", "no space left on device")),
+    ("readonly", ("attempt to write a readonly database", "readonly database",
+                  "read-only")),
+    ("io", ("disk i/o error", "unable to open database file", "i/o error")),
+)
+
+
+def db_failure_kind(error):
+    """'busy', 'full', 'readonly', 'io' or 'other' for a database error."""
+    text = str(error).lower()
+    for kind, needles in DB_FAILURES:
+        if any(needle in text for needle in needles):
+            return kind
+    return "other"
+
+
+def db_failure_message(kind):
+    """What a person is told when the database could not do what they asked."""
+    if kind == "busy":
+        return _("The station's computer is busy. Nothing was saved from this step; "
+                 "please try again in a moment.")
+    if kind in ("full", "readonly", "io"):
+        return _("The station's computer cannot save right now (its disk is full or "
+                 "cannot be written). Nothing was saved from this step and everything "
+                 "saved before is safe. Please tell staff.")
+    return _("The station's database is not available right now. Nothing was saved from "
+             "this step and everything saved before is safe. Please try again in a moment "
+             "or tell staff.")
+
+
+def _wants_json():
+    return (request.path.startswith("/kiosk/api/") or request.is_json
+            or request.accept_mimetypes.best == "application/json")
+
+
+def _abandon_transaction():
+    """Roll back whatever the failed request left open, so nothing half-done is kept."""
+    try:
+        if not db.is_closed() and db.in_transaction():
+            while db.in_transaction():
+                db.pop_transaction()
+            db.rollback()
+    except Exception:  # the database may be gone altogether; the connection closes anyway
+        log.warning("rollback after a database failure did not complete")
+
+
+def handle_database_error(error):
+    """A database that is locked, full, read-only or failing: 503 with a clear message."""
+    kind = db_failure_kind(error)
+    _abandon_transaction()
+    # The message of a database error names no values (SQLite/psycopg2 put none in it);
+    # the SQL and its parameters are never logged.
+    log.error("database failure (%s) on %s %s: %s", kind, request.method, request.path,
+              redact(str(error)))
+    message = db_failure_message(kind)
+    code = "database_busy" if kind == "busy" else "database_unavailable"
+    if _wants_json():
+        response = jsonify(ok=False, error=code, message=message, saved=False)
+    else:
+        response = current_app.make_response(
+            (render_template("errors/error.html", code=503, message=message), 503))
+    response.status_code = 503
+    response.headers["Retry-After"] = "2" if kind == "busy" else "30"
+    return response
+
+
+# --- logs -----------------------------------------------------------------------
+
+SENSITIVE_PATTERNS = [
+    # badge payloads and bare tokens (Crockford base 32)
+    re.compile(r"YZ\d+:[0-9A-Za-z]+"),
+    re.compile(r"\b[0-9A-HJKMNP-TV-Z]{22}\b"),
+    # ID numbers and disability card numbers (18 characters, optionally 2 more digits)
+    re.compile(r"\b\d{17}[\dXx](?:\d{2})?\b"),
+    # mainland mobile numbers
+    re.compile(r"(?<!\d)1[3-9]\d{9}(?!\d)"),
+    # password fields and query strings, should anything ever log a form or URL
+    re.compile(r"(?i)(password|passwd|pw|payload|token|csrf_token)=[^&\s]+"),
+]
+
+
+def redact(text):
+    """The text with badge payloads, ID and card numbers, phones and secrets blanked out."""
+    for pattern in SENSITIVE_PATTERNS:
+        text = pattern.sub(_redacted, text)
+    return text
+
+
+def _redacted(match):
+    whole = match.group(0)
+    if "=" in whole and not whole.startswith("YZ"):
+        return whole.split("=", 1)[0] + "=[redacted]"
+    return "[redacted]"
+
+
+class RedactFilter(logging.Filter):
+    """Blank sensitive values out of a log record, its arguments and its traceback."""
+
+    def filter(self, record):
+        """Rewrite the record in place; never drop it."""
+        try:
+            message = record.getMessage()
+        except Exception:
+            message = str(record.msg)
+        record.msg, record.args = redact(message), ()
+        if record.exc_info and not record.exc_text:
+            record.exc_text = logging.Formatter().formatException(record.exc_info)
+        if record.exc_text:
+            record.exc_text = redact(record.exc_text)
+            record.exc_info = None
+        return True
+
+
+REDACT_FILTER = RedactFilter()
+
+# Loggers whose records might carry request data: the app's, waitress's, ours.
+REDACTED_LOGGERS = ("station", "station.security", "station.access", "waitress", "werkzeug",
+                    "flask_limiter", "flask_wtf.csrf")
+
+
+def protect_logs(app):
+    """Keep SQL parameters (names, hashes) out of every log; redact the loggers we own."""
+    # peewee logs each query with its parameters at DEBUG: names, password hashes, phones.
+    logging.getLogger("peewee").setLevel(logging.INFO)
+    for name in REDACTED_LOGGERS + (app.logger.name,):
+        logger = logging.getLogger(name)
+        if REDACT_FILTER not in logger.filters:
+            logger.addFilter(REDACT_FILTER)
+
+
+# --- wiring ---------------------------------------------------------------------
+
 def init_app(app):
-    """Add the security headers to every response and start the rate limiter."""
+    """Headers on every response, Secure cookies over HTTPS, the rate limiter, the database
+    failure handler and redacted logs."""
     app.config.setdefault("RATELIMIT_ENABLED", True)
     limiter.init_app(app)
+    app.session_interface = SessionInterface()
+    protect_logs(app)
+    app.register_error_handler(OperationalError, handle_database_error)
+    app.register_error_handler(sqlite3.OperationalError, handle_database_error)
 
     @app.after_request
     def _headers(response):
@@ -53,4 +238,8 @@ def init_app(app):
             response.headers.setdefault(name, value)
         if request.path.startswith(("/admin", "/kiosk/api")):
             response.headers.setdefault("Cache-Control", "no-store")
+        if request.is_secure:
+            response.headers.setdefault("Strict-Transport-Security", STRICT_TRANSPORT_SECURITY)
+        if cookies_secure():
+            _secure_set_cookies(response)
         return response
