@@ -62,20 +62,49 @@ def to_csv(rows):
 
 def to_xlsx(rows, sheet="Sheet1"):
     """XLSX bytes (openpyxl): a bold header row, frozen, with sensible column widths."""
+    return to_xlsx_sheets([(sheet, rows)])
+
+
+def _sheet_title(name, used):
+    title = str(name)[:31]
+    for bad in "/\\:*?[]":
+        title = title.replace(bad, "-")
+    title = title or "Sheet"
+    base, n = title, 2
+    while title in used:
+        suffix = " (%d)" % n
+        title, n = base[:31 - len(suffix)] + suffix, n + 1
+    used.add(title)
+    return title
+
+
+def to_xlsx_sheets(sheets):
+    """XLSX bytes with one worksheet per (name, rows); each sheet's first row is its header."""
     from openpyxl import Workbook
     from openpyxl.styles import Font
     book = Workbook()
-    ws = book.active
-    ws.title = sheet[:31].replace("/", "-").replace(":", "-")
-    for row in rows:
-        ws.append(["" if c is None else c for c in row])
-    if rows:
-        for cell in ws[1]:
-            cell.font = Font(bold=True)
-        ws.freeze_panes = "A2"
-        for index, _ in enumerate(rows[0], start=1):
-            width = max(len(str(r[index - 1])) if index - 1 < len(r) else 0 for r in rows)
-            ws.column_dimensions[ws.cell(1, index).column_letter].width = min(40, width * 1.6 + 2)
+    book.remove(book.active)
+    used = set()
+    for name, rows in sheets:
+        ws = book.create_sheet(_sheet_title(name, used))
+        for row in rows:
+            ws.append(["" if c is None else c for c in row])
+        if rows:
+            for cell in ws[1]:
+                cell.font = Font(bold=True)
+            ws.freeze_panes = "A2"
+            for index in range(1, max(len(r) for r in rows) + 1):
+                width = max(_display_width(r[index - 1]) if index - 1 < len(r) else 0
+                            for r in rows)
+                ws.column_dimensions[ws.cell(1, index).column_letter].width = \
+                    min(40, width * 1.1 + 2)
+    if not book.worksheets:
+        book.create_sheet("Sheet1")
     buffer = io.BytesIO()
     book.save(buffer)
     return buffer.getvalue()
+
+
+def _display_width(value):
+    """Columns a cell needs: Chinese characters are twice as wide as Latin ones."""
+    return sum(2 if ord(c) > 0x2E80 else 1 for c in str("" if value is None else value))
