@@ -1,19 +1,27 @@
-"""The kiosk: the public touch screen at the station, for enrolled devices only."""
-import functools
-import re
-import uuid
+"""The kiosk: the public touch screen at the station, for enrolled devices only.
 
-from flask import (Blueprint, abort, current_app, g, jsonify, make_response, redirect,
+This module holds the blueprint, enrollment and the page itself; the JSON calls
+the page makes live in ``kiosk/api.py``.
+"""
+import functools
+import os
+import time
+
+from flask import (Blueprint, current_app, g, jsonify, make_response, redirect,
                    render_template, request, url_for)
 
-from core import attendance, badges, kiosk_auth, people
+from flask_babel import get_locale
+
+from core import kiosk_auth
 from core.i18n import _
-from models import audit, db, utcnow
+from models import Service, utcnow
 
 bp = Blueprint("kiosk", __name__, url_prefix="/kiosk", template_folder="templates")
 
-CLIENT_ID_RE = re.compile(r"^[A-Za-z0-9_-]{8,64}$")
-SOURCES = ("camera", "scanner")
+# A choice screen that asked "还需要时间吗?" waits this long for an answer (design: >= 20 s).
+CHOICE_GRACE_SECONDS = 30
+PICTOGRAM_DIR = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))),
+                             "static", "img", "services")
 
 
 def enrolled_device_required(view):
@@ -35,6 +43,21 @@ def enrolled_device_required(view):
     return wrapped
 
 
+@bp.before_request
+def _start_timer():
+    g.kiosk_started = time.perf_counter()
+
+
+@bp.after_request
+def _server_timing(response):
+    """Say how long the server took, so the kiosk's round trip can be split (make bench)."""
+    started = g.get("kiosk_started")
+    if started is not None and request.path.startswith("/kiosk/api/"):
+        response.headers["Server-Timing"] = "app;dur=%.2f" % (
+            (time.perf_counter() - started) * 1000)
+    return response
+
+
 @bp.route("/enroll/<code>", methods=["GET", "POST"])
 def enroll(code):
     """The one-time enrollment link: confirm, then this browser becomes the kiosk."""
@@ -51,83 +74,104 @@ def enroll(code):
     return response
 
 
+def current_activity(device):
+    """The activity the device is switched to, unless it was cancelled (then normal mode)."""
+    activity = device.activity
+    if activity is None or activity.cancelled_at is not None:
+        return None
+    return activity
+
+
+def catalogue(station):
+    """The services a resident can pick at this station, in the catalogue's order."""
+    return list(Service.select()
+                .where((Service.station.is_null() | (Service.station == station))
+                       & (Service.active == True))  # noqa: E712 (peewee expression)
+                .order_by(Service.sort_order, Service.id))
+
+
+def service_label(service, lang):
+    """A service's name in the kiosk's language."""
+    if lang == "en" and service.name_en:
+        return service.name_en
+    return service.name_zh
+
+
+def pictogram_file(service):
+    """The pictogram file of a service (static/img/services/), 'other' when it has none."""
+    name = service.pictogram or "other"
+    if not name.replace("_", "").replace("-", "").isalnum() \
+            or not os.path.exists(os.path.join(PICTOGRAM_DIR, name + ".svg")):
+        name = "other"
+    return "img/services/%s.svg" % name
+
+
+def kiosk_strings():
+    """The sentences the kiosk's script fills in (names, services, durations), translated."""
+    return {
+        "hello": _("Hello, %(name)s!"),
+        "checkedIn": _("You are checked in."),
+        "alreadyIn": _("%(name)s, you have already checked in today."),
+        "alreadyOut": _("%(name)s, you have already checked out today."),
+        "volunteerHello": _("Hello, volunteer %(name)s!"),
+        "staffHello": _("Hello, %(name)s (staff)!"),
+        "logFor": _("Services for %(name)s"),
+        "doneServices": _("Done. Recorded: %(services)s."),
+        "doneNoServices": _("Done. Have a good day!"),
+        "doneCheckout": _("%(name)s, you are checked out. Goodbye!"),
+        "shiftStarted": _("Your shift has started. Thank you!"),
+        "shiftEnded": _("Your shift has ended: %(duration)s. Thank you!"),
+        "hoursMinutes": _("%(hours)s h %(minutes)s min"),
+        "minutesOnly": _("%(minutes)s min"),
+        "logged": _("Recorded for %(name)s: %(services)s."),
+        "attended": _("%(name)s, you are signed in. Welcome to: %(activity)s"),
+        "attendedAgain": _("%(name)s, you were already signed in. Welcome to: %(activity)s"),
+        "chooseFirst": _("Nothing chosen yet. Tap a service, or tap “Skip, no service”."),
+        "network": _("The kiosk cannot reach the server. Please try again or ask staff."),
+        "listSeparator": _(", "),
+        "cameraOn": _("The camera is on."),
+        "cameraOff": _("No camera: please use the scanner."),
+        "selected": _("Chosen"),
+        "pickTitle": _("What did you come for today? You can choose several."),
+        "logTitle": _("Which services did you give? You can choose several."),
+        "statusOk": _("Done"),
+        "statusFail": _("Not accepted"),
+        "statusHelp": _("Staff are coming"),
+        "helpTitle": _("Staff have been called and are coming to help you."),
+        "helpDetail": _("Please wait here. Staff will check you in."),
+    }
+
+
 @bp.route("/")
 @enrolled_device_required
 def start():
-    """The start screen: show your badge to the camera or the scanner."""
-    db_device = g.device
-    db_device.last_seen_at = utcnow()
-    db_device.save(only=[type(db_device).last_seen_at])
-    return render_template("kiosk/start.html", device=g.device)
+    """The kiosk page: every screen of the flow, shown one at a time by static/js/kiosk.js."""
+    device = g.device
+    device.last_seen_at = utcnow()
+    device.save(only=[type(device).last_seen_at])
+    lang = get_locale().language  # runs the locale selector: ?lang=, session, device
+    default_lang = device.language or current_app.config["DEFAULT_LANGUAGE"]
+    services = [{"id": s.id, "label": service_label(s, lang), "pictogram": pictogram_file(s)}
+                for s in catalogue(g.station)]
+    activity = current_activity(device)
+    config = {
+        "idleSeconds": int(current_app.config["KIOSK_IDLE_SECONDS"]),
+        "choiceSeconds": int(current_app.config["KIOSK_CHOICE_SECONDS"]),
+        "graceSeconds": CHOICE_GRACE_SECONDS,
+        "repeatSeconds": int(current_app.config["KIOSK_REPEAT_SECONDS"]),
+        "lang": lang,
+        "defaultLang": default_lang if default_lang in ("zh", "en") else "zh",
+        "speechLang": "zh-CN" if lang == "zh" else "en-US",
+        "activity": activity.name if activity else None,
+        "sounds": {"success": url_for("static", filename="audio/success.wav"),
+                   "failure": url_for("static", filename="audio/failure.wav"),
+                   "help": url_for("static", filename="audio/help.wav")},
+        "urls": {name: url_for("kiosk.api_" + name) for name in
+                 ("scan", "recipient", "services", "checkout", "shift_start", "shift_end",
+                  "help")},
+    }
+    return render_template("kiosk/start.html", device=device, activity=activity,
+                           services=services, config=config, strings=kiosk_strings())
 
 
-def _json_body():
-    data = request.get_json(silent=True)
-    if not isinstance(data, dict):
-        abort(400)
-    return data
-
-
-def _client_id(data):
-    value = data.get("client_id")
-    if value is None:
-        return uuid.uuid4().hex
-    if not isinstance(value, str) or not CLIENT_ID_RE.match(value):
-        abort(400)
-    return value
-
-
-def _refuse(error, message, status=422):
-    return jsonify(ok=False, error=error, message=message), status
-
-
-def resolve_badge(payload):
-    """(badge, None) for a valid badge in force, or (None, error response)."""
-    try:
-        token = badges.parse_payload(payload)
-    except badges.NotABadge:
-        # Its content is never stored or logged: it may be a pay code.
-        return None, _refuse("not_a_badge", _("This is not a station badge. Please show your "
-                                              "station card."))
-    except badges.UnsupportedBadge:
-        return None, _refuse("unknown_badge", _("This badge is not known here. Please ask "
-                                                "staff."))
-    badge = people.find_badge(token)
-    if badge is None or badge.person.erased_at is not None:
-        with db.atomic():
-            audit("kiosk.unknown_badge", actor_label="kiosk:%d" % g.device.id,
-                  station=g.station)
-        return None, _refuse("unknown_badge", _("This badge is not known here. Please ask "
-                                                "staff."))
-    if badge.revoked_at is not None:
-        with db.atomic():
-            audit("kiosk.revoked_badge", actor_label="kiosk:%d" % g.device.id,
-                  station=g.station, obj=badge)
-        return None, _refuse("revoked_badge", _("This badge is no longer valid. Please ask "
-                                                "staff for your new badge."))
-    return badge, None
-
-
-@bp.route("/api/scan", methods=["POST"])
-@enrolled_device_required
-def api_scan():
-    """A badge was read: check a resident in (once a day), or say who it is."""
-    data = _json_body()
-    client_id = _client_id(data)
-    source = data.get("source") if data.get("source") in SOURCES else "scanner"
-    badge, error = resolve_badge(data.get("payload"))
-    if error:
-        return error
-    person = badge.person
-    result = {"ok": True, "person": {"masked_name": people.masked_name(person.name),
-                                     "kind": person.kind}}
-    if person.kind == "resident":
-        try:
-            visit, created = attendance.check_in(person, g.station, source=source,
-                                                 device=g.device, client_id=client_id)
-            result.update(state="checked_in", visit_id=visit.id, created=created)
-        except attendance.AlreadyCheckedIn:
-            result.update(state=attendance.day_status(person, g.station))
-    else:
-        result.update(state="on_shift" if attendance.open_shift(person) else "off_shift")
-    return jsonify(result)
+from kiosk import api  # noqa: E402,F401  (registers the JSON routes on bp)
