@@ -7,7 +7,7 @@ import click
 from flask import current_app
 from flask.cli import with_appcontext
 
-from core import backup, demo, people, security_cli
+from core import backup, demo, people, roster_import, security_cli
 from models import ROLES, KioskDevice, Person, StaffUser, Station, audit, db, default_station
 
 
@@ -226,6 +226,7 @@ COMMANDS = [demo_data_command, create_staff_command, add_person_command, badge_c
             enroll_kiosk_command, export_command, close_shifts_command, first_run_command]
 COMMANDS += backup.COMMANDS
 COMMANDS += security_cli.COMMANDS
+COMMANDS += roster_import.COMMANDS
 
 
 def init_app(app):
