@@ -6,9 +6,9 @@ from flask import (abort, current_app, flash, g, redirect, render_template, requ
 
 from core.i18n import _
 from core.security import limiter, verify_password
-from models import StaffUser, audit, db, utcnow
+from models import Station, StaffUser, audit, db, default_station, utcnow
 from station_admin import bp
-from station_admin.roles import can
+from station_admin.roles import can, role_label
 
 
 @bp.before_app_request
@@ -27,7 +27,26 @@ def load_user():
 @bp.app_context_processor
 def inject_user():
     return {"user": g.get("user"), "can": lambda p: g.get("user") is not None
-            and can(g.user.role, p)}
+            and can(g.user.role, p), "role_label": role_label}
+
+
+def current_station():
+    """The station the signed-in account works for (a district admin may choose with ?station=)."""
+    if g.get("user") is not None and g.user.station_id is None:
+        code = request.values.get("station")
+        if code:
+            station = Station.get_or_none(Station.code == code)
+            if station is not None:
+                return station
+        return default_station()
+    return g.user.station if g.get("user") is not None else default_station()
+
+
+def check_station(station_id):
+    """404 unless the signed-in account may see records of this station."""
+    if g.user.station_id is not None and station_id is not None \
+            and station_id != g.user.station_id:
+        abort(404)
 
 
 def permission_required(permission):

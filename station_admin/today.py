@@ -1,47 +1,164 @@
-"""Today and the log of any day."""
-import datetime
+"""Today: who is here now, volunteers on shift, help requests from the kiosk, live counts.
 
-from flask import g, render_template, request
+The page renders everything once; static/js/admin-today.js then polls ``today_data``,
+which returns the same sections rendered again, and chimes when a new help request
+arrives. Staff check a person in (or out) from here, e.g. someone who came without a card.
+"""
+from flask import (abort, flash, g, jsonify, redirect, render_template, request, url_for)
 
-from core import exports
-from core.attendance import local_date
-from models import Station, default_station
+from core import attendance
+from core.i18n import _
+from models import HelpRequest, Person, ServiceRecord, Visit, VolunteerShift, audit, db, utcnow
 from station_admin import bp
-from station_admin.auth import permission_required
+from station_admin.auth import check_station, current_station, permission_required
+
+__all__ = ["current_station"]  # other screens import it from here too
+
+SEARCH_LIMIT = 20
 
 
-def current_station():
-    """The station the signed-in account works for (a district admin may choose with ?station=)."""
-    if g.user is not None and g.user.station_id is None:
-        code = request.args.get("station")
-        if code:
-            station = Station.get_or_none(Station.code == code)
-            if station is not None:
-                return station
-        return default_station()
-    return g.user.station if g.user is not None else default_station()
+def today_state(station):
+    """Everything the today screen shows, computed from the stored rows."""
+    day = attendance.local_date(station)
+    visits = list(Visit.select(Visit, Person).join(Person)
+                  .where((Visit.station == station) & (Visit.local_date == day)
+                         & Visit.voided_at.is_null())
+                  .order_by(Visit.at, Visit.id))
+    last = {}
+    for visit in visits:
+        last[visit.person_id] = visit
+    first_in = {}
+    for visit in visits:
+        if visit.kind == "check_in":
+            first_in.setdefault(visit.person_id, visit)
+    here = sorted((first_in.get(pid, v) for pid, v in last.items() if v.kind == "check_in"),
+                  key=lambda v: v.at)
+    shifts = list(VolunteerShift.select(VolunteerShift, Person).join(Person)
+                  .where((VolunteerShift.station == station)
+                         & VolunteerShift.ended_at.is_null()
+                         & (VolunteerShift.status != "voided"))
+                  .order_by(VolunteerShift.started_at))
+    services = (ServiceRecord.select()
+                .where((ServiceRecord.station == station) & (ServiceRecord.local_date == day)
+                       & ServiceRecord.voided_at.is_null()))
+    help_requests = list(HelpRequest.select()
+                         .where((HelpRequest.station == station)
+                                & HelpRequest.resolved_at.is_null())
+                         .order_by(HelpRequest.created_at))
+    check_ins = [v for v in visits if v.kind == "check_in"]
+    counts = {
+        "check_ins": len(check_ins),
+        "people": len({v.person_id for v in check_ins} | {r.recipient_id for r in services}),
+        "services": services.count(),
+        "here": len(here),
+        "on_shift": len(shifts),
+        "help": len(help_requests),
+    }
+    return {"day": day, "here": here, "shifts": shifts, "help_requests": help_requests,
+            "counts": counts, "now": utcnow()}
 
 
 @bp.route("/")
 @permission_required("view_today")
 def today():
-    """Today: the day's log so far."""
+    """Today at the station."""
     station = current_station()
-    day = local_date(station)
-    rows = exports.day_log_rows(station, day)
-    return render_template("station_admin/log.html", station=station, day=day, rows=rows,
-                           is_today=True)
+    return render_template("station_admin/today.html", station=station,
+                           **today_state(station))
 
 
-@bp.route("/log")
-@permission_required("view_log")
-def log():
-    """The log of any day (?date=YYYY-MM-DD)."""
+@bp.route("/today/data")
+@permission_required("view_today")
+def today_data():
+    """The today screen's sections, rendered again, for the page's polling script."""
     station = current_station()
+    state = today_state(station)
+    sections = {}
+    for name in ("counts", "help", "here", "shifts"):
+        sections[name] = render_template("station_admin/_today_%s.html" % name,
+                                         station=station, **state)
+    return jsonify(ok=True, sections=sections,
+                   help_ids=[h.id for h in state["help_requests"]],
+                   counts=state["counts"])
+
+
+def _open_help(help_id, station):
+    if not help_id:
+        return None
+    request_row = HelpRequest.get_or_none(HelpRequest.id == help_id)
+    if request_row is None or request_row.station_id != station.id:
+        abort(404)
+    return request_row
+
+
+def _resolve(help_request, user, note):
+    help_request.resolved_at, help_request.resolved_by = utcnow(), user
+    help_request.note = note[:200]
+    help_request.save()
+    audit("help.resolve", actor=user, station=help_request.station_id, obj=help_request,
+          before={"resolved": False}, after={"resolved": True}, detail=note[:200])
+
+
+@bp.route("/help/<int:help_id>/resolve", methods=["POST"])
+@permission_required("check_in_people")
+def resolve_help(help_id):
+    """Mark a kiosk's call for staff as dealt with."""
+    station = current_station()
+    help_request = _open_help(help_id, station)
+    if help_request.resolved_at is None:
+        with db.atomic():
+            _resolve(help_request, g.user, request.form.get("note", "").strip())
+        flash(_("The help request is marked as resolved."))
+    return redirect(url_for("station_admin.today"))
+
+
+@bp.route("/check-in", methods=["GET", "POST"])
+@permission_required("check_in_people")
+def staff_check_in():
+    """Find a person by name and check them in (from a help request, or a walk-in)."""
+    station = current_station()
+    help_request = _open_help(request.values.get("help", type=int), station)
+    if request.method == "POST":
+        person = Person.get_or_none(Person.id == request.form.get("person_id", type=int))
+        if person is None or person.erased_at is not None:
+            abort(404)
+        check_station(person.station_id)
+        try:
+            with db.atomic():
+                attendance.check_in(person, station, source="staff", recorded_by=g.user)
+                if help_request is not None and help_request.resolved_at is None:
+                    _resolve(help_request, g.user, "checked in #%d" % person.id)
+            flash(_("%(name)s is checked in.", name=person.name))
+        except attendance.AlreadyCheckedIn:
+            if help_request is not None and help_request.resolved_at is None:
+                with db.atomic():
+                    _resolve(help_request, g.user, "already checked in #%d" % person.id)
+            flash(_("%(name)s is already checked in today.", name=person.name))
+        return redirect(url_for("station_admin.today"))
+    query = request.args.get("q", "").strip()[:50]
+    results = []
+    if query:
+        results = list(Person.select()
+                       .where((Person.station == station) & Person.erased_at.is_null()
+                              & (Person.active == True) & Person.name.contains(query))  # noqa: E712
+                       .order_by(Person.name).limit(SEARCH_LIMIT))
+    statuses = {p.id: attendance.day_status(p, station) for p in results}
+    return render_template("station_admin/check_in.html", station=station, query=query,
+                           results=results, statuses=statuses, help_request=help_request)
+
+
+@bp.route("/check-out", methods=["POST"])
+@permission_required("check_in_people")
+def staff_check_out():
+    """Check out a person who is here (they left without scanning)."""
+    station = current_station()
+    person = Person.get_or_none(Person.id == request.form.get("person_id", type=int))
+    if person is None or person.erased_at is not None:
+        abort(404)
+    check_station(person.station_id)
     try:
-        day = datetime.date.fromisoformat(request.args.get("date", ""))
-    except ValueError:
-        day = local_date(station)
-    rows = exports.day_log_rows(station, day)
-    return render_template("station_admin/log.html", station=station, day=day, rows=rows,
-                           is_today=day == local_date(station))
+        attendance.check_out(person, station, source="staff", recorded_by=g.user)
+        flash(_("%(name)s is checked out.", name=person.name))
+    except attendance.NotCheckedIn:
+        flash(_("%(name)s is not checked in.", name=person.name))
+    return redirect(url_for("station_admin.today"))

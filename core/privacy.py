@@ -1,0 +1,232 @@
+"""A person's rights over their data (PIPL art. 45, 47): a copy of everything, and erasure.
+
+``copy_of_data`` gathers every record the station holds about one person; ``erase``
+removes their personal data from every table while keeping the anonymous rows (visits,
+services, shifts, attendance) so that past counts (服务人次, 受益人数, hours) do not change.
+"""
+import datetime
+import io
+import json
+
+from peewee import CharField, TextField, fn
+
+from core.attendance import to_local
+from core.people import SENSITIVE_FIELDS, masked_name
+from models import (MODELS, Attendance, AuditLog, Badge, Consent, Person, ServiceRecord,
+                    StaffUser, Visit, VolunteerShift, audit, db, utcnow)
+
+ERASED_MARK = "[已删除]"
+
+PERSON_FIELDS = ("id", "kind", "name", "sex", "birth_date", "phone", "address",
+                 "guardian_name", "guardian_phone", "notes", "skills", "volunteer_number",
+                 "active", "created_at", "erased_at")
+
+# Text columns that are identifiers or codes, never free text about a person.
+_NOT_SCRUBBED = {"username", "password_hash", "token_hash", "key_hash", "enroll_code_hash",
+                 "client_id", "end_client_id", "code", "action", "object_type",
+                 "header_signature", "timezone", "language", "role", "kind", "source",
+                 "status", "pictogram", "scope", "method", "given_by"}
+
+
+def _value(value):
+    if isinstance(value, datetime.datetime):
+        return value.isoformat(sep=" ", timespec="seconds")
+    if isinstance(value, datetime.date):
+        return value.isoformat()
+    return value
+
+
+def _local(station, at):
+    return to_local(station, at).strftime("%Y-%m-%d %H:%M:%S") if at else None
+
+
+def copy_of_data(person, include_sensitive=False):
+    """Everything held about the person, as plain data (sections of records)."""
+    station = person.station
+    data = {"generated_at": _value(utcnow()) + " UTC", "station": station.name}
+    info = {f: _value(getattr(person, f)) for f in PERSON_FIELDS}
+    if include_sensitive:
+        info.update({f: _value(getattr(person, f)) for f in SENSITIVE_FIELDS})
+    data["person"] = info
+    data["consents"] = [
+        {"id": c.id, "scope": c.scope, "method": c.method, "given_by": c.given_by,
+         "guardian_name": c.guardian_name, "given_on": _value(c.given_on),
+         "recorded_by": c.recorded_by.username if c.recorded_by else "",
+         "recorded_at": _value(c.recorded_at), "withdrawn_at": _value(c.withdrawn_at),
+         "note": c.note}
+        for c in Consent.select().where(Consent.person == person).order_by(Consent.id)]
+    data["badges"] = [
+        {"id": b.id, "serial": b.serial, "issued_at": _value(b.issued_at),
+         "revoked_at": _value(b.revoked_at), "revoke_reason": b.revoke_reason,
+         "printed_at": _value(b.printed_at)}
+        for b in Badge.select().where(Badge.person == person).order_by(Badge.serial)]
+    data["visits"] = [
+        {"id": v.id, "kind": v.kind, "time": _local(station, v.at),
+         "date": _value(v.local_date), "source": v.source,
+         "voided": v.voided_at is not None, "void_reason": v.void_reason}
+        for v in Visit.select().where(Visit.person == person).order_by(Visit.at, Visit.id)]
+    data["services_received"] = [
+        {"id": r.id, "time": _local(station, r.at), "date": _value(r.local_date),
+         "service": r.service.name_zh, "minutes": r.minutes,
+         "provider": masked_name(r.provider.name) if r.provider_id else "",
+         "note": r.note, "source": r.source, "voided": r.voided_at is not None,
+         "void_reason": r.void_reason}
+        for r in ServiceRecord.select().where(ServiceRecord.recipient == person)
+        .order_by(ServiceRecord.at, ServiceRecord.id)]
+    data["services_given"] = [
+        {"id": r.id, "time": _local(station, r.at), "date": _value(r.local_date),
+         "service": r.service.name_zh, "minutes": r.minutes,
+         "recipient": masked_name(r.recipient.name), "voided": r.voided_at is not None}
+        for r in ServiceRecord.select().where(ServiceRecord.provider == person)
+        .order_by(ServiceRecord.at, ServiceRecord.id)]
+    data["volunteer_shifts"] = [
+        {"id": s.id, "date": _value(s.local_date), "start": _local(station, s.started_at),
+         "end": _local(station, s.ended_at), "minutes": s.minutes, "content": s.content,
+         "place": s.place, "organiser": s.organiser, "status": s.status,
+         "auto_closed": s.auto_closed, "void_reason": s.void_reason}
+        for s in VolunteerShift.select().where(VolunteerShift.volunteer == person)
+        .order_by(VolunteerShift.started_at, VolunteerShift.id)]
+    data["activity_attendance"] = [
+        {"id": a.id, "activity": a.activity.name, "date": _value(a.activity.local_date),
+         "time": _local(station, a.at), "voided": a.voided_at is not None}
+        for a in Attendance.select().where(Attendance.person == person).order_by(Attendance.at)]
+    data["staff_accounts"] = [
+        {"id": u.id, "username": u.username, "role": u.role, "active": u.active,
+         "created_at": _value(u.created_at), "last_login_at": _value(u.last_login_at)}
+        for u in StaffUser.select().where(StaffUser.person == person)]
+    data["audit_log"] = [
+        {"id": a.id, "time": _value(a.at), "who": a.actor_label, "action": a.action,
+         "object": "%s %s" % (a.object_type, a.object_id or ""), "before": a.before,
+         "after": a.after, "detail": a.detail}
+        for a in _audit_rows(person, data, include_sensitive)]
+    return data
+
+
+def _audit_rows(person, data, include_sensitive):
+    """Audit rows about the person or any of their records."""
+    targets = [("Person", [person.id]), ("Consent", [c["id"] for c in data["consents"]]),
+               ("Badge", [b["id"] for b in data["badges"]]),
+               ("Visit", [v["id"] for v in data["visits"]]),
+               ("ServiceRecord", [r["id"] for r in data["services_received"]]),
+               ("VolunteerShift", [s["id"] for s in data["volunteer_shifts"]]),
+               ("Attendance", [a["id"] for a in data["activity_attendance"]])]
+    clause = None
+    for object_type, ids in targets:
+        if not ids:
+            continue
+        part = (AuditLog.object_type == object_type) & AuditLog.object_id.in_(ids)
+        clause = part if clause is None else (clause | part)
+    rows = list(AuditLog.select().where(clause).order_by(AuditLog.at, AuditLog.id))
+    if not include_sensitive:  # sensitive values written at consent time stay out
+        rows = [r for r in rows if r.action not in ("person.set_sensitive",)]
+    return rows
+
+
+def to_json(data):
+    """The copy as a UTF-8 JSON file."""
+    return json.dumps(data, ensure_ascii=False, indent=2, default=str).encode("utf-8")
+
+
+def to_xlsx(data):
+    """The copy as an XLSX workbook: one sheet per kind of record."""
+    from openpyxl import Workbook
+    from openpyxl.styles import Font
+    book = Workbook()
+    first = book.active
+    first.title = "person"
+    first.append(["field", "value"])
+    first.append(["station", data["station"]])
+    first.append(["generated_at", data["generated_at"]])
+    for key, value in data["person"].items():
+        first.append([key, "" if value is None else value])
+    for section, records in data.items():
+        if not isinstance(records, list):
+            continue
+        sheet = book.create_sheet(section[:31])
+        if not records:
+            sheet.append(["(none)"])
+            continue
+        header = list(records[0].keys())
+        sheet.append(header)
+        for record in records:
+            sheet.append(["" if record[k] is None else record[k] for k in header])
+    for sheet in book.worksheets:
+        for cell in sheet[1]:
+            cell.font = Font(bold=True)
+    buffer = io.BytesIO()
+    book.save(buffer)
+    return buffer.getvalue()
+
+
+def _needles(person):
+    """The strings that identify the person, to be removed wherever they were written."""
+    values = [person.name, person.phone, person.guardian_name, person.guardian_phone,
+              person.id_number, person.disability_card, person.disability_card_raw,
+              person.address, person.volunteer_number]
+    values += [c.guardian_name for c in Consent.select().where(Consent.person == person)]
+    found = []
+    for value in values:
+        value = (value or "").strip()
+        if len(value) >= 2 and value not in found:
+            found.append(value)
+    # Longest first, so a phone number is not half-replaced by a shorter needle.
+    return sorted(found, key=len, reverse=True)
+
+
+def _scrub_everywhere(person, needles):
+    """Replace the needles in every free-text column of every table; rows changed."""
+    changed = 0
+    for model in MODELS:
+        for field in model._meta.sorted_fields:
+            if not isinstance(field, (CharField, TextField)) or field.name in _NOT_SCRUBBED:
+                continue
+            if model is Person and field.name == "name":
+                continue  # another person's name is theirs; the erased row is cleared below
+            for needle in needles:
+                changed += (model.update({field: fn.REPLACE(field, needle, ERASED_MARK)})
+                            .where(field.contains(needle)).execute())
+    return changed
+
+
+def erase(person, *, actor):
+    """Remove the person's personal data everywhere; keep anonymous records. One transaction.
+
+    The disability category is kept on the anonymous row (no name, no number) so that past
+    reports by category do not change; everything else about the person is removed, their
+    badges are revoked and their consents closed.
+    """
+    if person.erased_at is not None:
+        raise ValueError("already erased")
+    with db.atomic():
+        person = Person.get_by_id(person.id)
+        needles = _needles(person)
+        now = utcnow()
+        kept = {"visits": Visit.select().where(Visit.person == person).count(),
+                "services": ServiceRecord.select().where(
+                    (ServiceRecord.recipient == person) | (ServiceRecord.provider == person))
+                .count(),
+                "shifts": VolunteerShift.select().where(VolunteerShift.volunteer == person)
+                .count()}
+        for badge in Badge.select().where((Badge.person == person) & Badge.revoked_at.is_null()):
+            badge.revoked_at, badge.revoked_by, badge.revoke_reason = now, actor, "erased"
+            badge.save()
+        (Consent.update(guardian_name="", note="",
+                        withdrawn_at=fn.COALESCE(Consent.withdrawn_at, now))
+         .where(Consent.person == person).execute())
+        ServiceRecord.update(note="").where(ServiceRecord.recipient == person).execute()
+        (StaffUser.update(display_name="", person=None)
+         .where(StaffUser.person == person).execute())
+        person.name = None
+        for field in ("sex", "phone", "address", "guardian_name", "guardian_phone", "notes",
+                      "skills", "volunteer_number", "id_type", "id_number", "disability_card",
+                      "disability_card_raw"):
+            setattr(person, field, "")
+        person.birth_date = None
+        person.disability_level = None
+        person.active = False
+        person.erased_at = now
+        person.save()
+        scrubbed = _scrub_everywhere(person, needles)
+        audit("person.erase", actor=actor, station=person.station_id, obj=person,
+              after={"erased": True, "kept_anonymous": kept, "text_fields_scrubbed": scrubbed})
+    return person

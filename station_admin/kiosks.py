@@ -1,0 +1,114 @@
+"""Kiosk devices: enroll a tablet (a one-time link and a short code), name, revoke, last seen."""
+import secrets
+
+from flask import abort, flash, g, redirect, render_template, request, url_for
+
+from core import kiosk_auth
+from core.cli import ENROLL_HOURS, new_enrollment
+from core.i18n import _
+from models import KioskDevice, audit, db, utcnow
+from station_admin import bp
+from station_admin.auth import current_station, permission_required
+
+# No 0/O, 1/I/L, U: easy to read aloud and to type on the tablet.
+CODE_ALPHABET = "ABCDEFGHJKMNPQRSTVWXYZ23456789"
+CODE_LENGTH = 10  # ~49 bits, single use, valid ENROLL_HOURS hours
+
+
+def short_code():
+    """A random enrollment code a person can type."""
+    return "".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_LENGTH))
+
+
+def device_status(device):
+    """'revoked', 'enrolled', 'waiting' or 'expired'."""
+    if device.revoked_at is not None:
+        return "revoked"
+    if device.enrolled_at is not None:
+        return "enrolled"
+    if device.enroll_expires_at is not None and device.enroll_expires_at >= utcnow():
+        return "waiting"
+    return "expired"
+
+
+def _device(device_id, station):
+    device = KioskDevice.get_or_none(KioskDevice.id == device_id)
+    if device is None or device.station_id != station.id:
+        abort(404)
+    return device
+
+
+def _name(errors):
+    name = request.form.get("name", "").strip()
+    if not name:
+        errors.append(_("Please give the device a name, e.g. 前台平板."))
+    elif len(name) > 64:
+        errors.append(_("The name is too long (at most 64 characters)."))
+    return name
+
+
+def _render(station, errors=(), status=200, **extra):
+    devices = list(KioskDevice.select().where(KioskDevice.station == station)
+                   .order_by(KioskDevice.revoked_at.is_null(False), KioskDevice.created_at.desc()))
+    return render_template("station_admin/kiosks.html", station=station, devices=devices,
+                           statuses={d.id: device_status(d) for d in devices},
+                           errors=list(errors), hours=ENROLL_HOURS, **extra), status
+
+
+@bp.route("/kiosks")
+@permission_required("manage_kiosks")
+def kiosks():
+    """The station's kiosk devices."""
+    return _render(current_station())[0]
+
+
+@bp.route("/kiosks/add", methods=["POST"])
+@permission_required("manage_kiosks")
+def kiosk_add():
+    """Prepare a new kiosk: show its one-time link and short code (once)."""
+    station = current_station()
+    errors = []
+    name = _name(errors)
+    if errors:
+        return _render(station, errors, 422)
+    code = short_code()
+    with db.atomic():
+        device, _link_code = new_enrollment(name, station, actor=g.user)
+        # One code serves both the link and typing on the tablet.
+        device.enroll_code_hash = kiosk_auth.hash_secret(code)
+        device.save()
+    link = url_for("kiosk.enroll", code=code, _external=True)
+    return _render(station, new_device=device, link=link, code=code)
+
+
+@bp.route("/kiosks/<int:device_id>/rename", methods=["POST"])
+@permission_required("manage_kiosks")
+def kiosk_rename(device_id):
+    """Give a kiosk device another name."""
+    station = current_station()
+    device = _device(device_id, station)
+    errors = []
+    name = _name(errors)
+    if errors:
+        return _render(station, errors, 422)
+    if name != device.name:
+        with db.atomic():
+            before = device.name
+            device.name = name
+            device.save()
+            audit("kiosk.rename", actor=g.user, station=station, obj=device,
+                  before={"name": before}, after={"name": name})
+        flash(_("The device is renamed."))
+    return redirect(url_for("station_admin.kiosks"))
+
+
+@bp.route("/kiosks/<int:device_id>/revoke", methods=["POST"])
+@permission_required("manage_kiosks")
+def kiosk_revoke(device_id):
+    """Revoke a kiosk device at once: it can no longer check anyone in."""
+    station = current_station()
+    device = _device(device_id, station)
+    if device.revoked_at is None:
+        kiosk_auth.revoke(device, actor=g.user)
+        flash(_("“%(name)s” is revoked. It can no longer check anyone in.", name=device.name))
+    return redirect(url_for("station_admin.kiosks"))

@@ -1,0 +1,159 @@
+"""The service catalogue: add, rename (Chinese and English), order, pictogram, retire."""
+import os
+import uuid
+
+from flask import abort, current_app, flash, g, redirect, render_template, request, url_for
+
+from core.i18n import _
+from models import Service, audit, db
+from station_admin import bp
+from station_admin.auth import current_station, permission_required
+from station_admin.ui import parse_int
+
+
+def pictograms():
+    """The pictogram names available (static/img/services/<name>.svg)."""
+    folder = os.path.join(current_app.static_folder, "img", "services")
+    return sorted(name[:-4] for name in os.listdir(folder) if name.endswith(".svg"))
+
+
+def catalogue(station):
+    """The station's catalogue (shared entries and its own), in display order."""
+    return list(Service.select()
+                .where(Service.station.is_null() | (Service.station == station))
+                .order_by(Service.sort_order, Service.id))
+
+
+def _service(service_id, station):
+    service = Service.get_or_none(Service.id == service_id)
+    if service is None or service.station_id not in (None, station.id):
+        abort(404)
+    return service
+
+
+def _read_form(errors):
+    form = request.form
+    values = {"name_zh": form.get("name_zh", "").strip(),
+              "name_en": form.get("name_en", "").strip(),
+              "pictogram": form.get("pictogram", "other")}
+    if not values["name_zh"]:
+        errors.append(_("Please give the service's Chinese name."))
+    if len(values["name_zh"]) > 50 or len(values["name_en"]) > 80:
+        errors.append(_("The name is too long (Chinese at most 50, English at most 80 "
+                        "characters)."))
+    if values["pictogram"] not in pictograms():
+        errors.append(_("Please choose a pictogram."))
+    minutes = parse_int(form.get("default_minutes"), 0, 1440)
+    if minutes is None:
+        errors.append(_("The usual time must be a number of minutes from 0 to 1440."))
+    values["default_minutes"] = minutes
+    return values
+
+
+def _render(station, errors=(), form=None, service=None, status=200):
+    return render_template("station_admin/services.html", station=station,
+                           services=catalogue(station), pictos=pictograms(), errors=list(errors),
+                           form=form or {}, editing=service), status
+
+
+@bp.route("/services")
+@permission_required("manage_services")
+def services():
+    """The catalogue, in the order the kiosk shows it."""
+    return _render(current_station())[0]
+
+
+@bp.route("/services/add", methods=["POST"])
+@permission_required("manage_services")
+def service_add():
+    """Add a service at the end of the catalogue."""
+    station = current_station()
+    errors = []
+    values = _read_form(errors)
+    existing = [s.name_zh for s in catalogue(station)]
+    if values["name_zh"] in existing:
+        errors.append(_("There is already a service with this name."))
+    if errors:
+        return _render(station, errors, request.form, status=422)
+    last = max([s.sort_order for s in catalogue(station)] or [0])
+    with db.atomic():
+        service = Service.create(station=station, code="c-%s" % uuid.uuid4().hex[:8],
+                                 sort_order=last + 10, **values)
+        audit("service.create", actor=g.user, station=station, obj=service, after=values)
+    flash(_("The service “%(name)s” is added.", name=service.name_zh))
+    return redirect(url_for("station_admin.services"))
+
+
+@bp.route("/services/<int:service_id>", methods=["GET", "POST"])
+@permission_required("manage_services")
+def service_edit(service_id):
+    """Rename a service, change its usual time or its pictogram."""
+    station = current_station()
+    service = _service(service_id, station)
+    if request.method == "GET":
+        return _render(station, service=service, form={
+            "name_zh": service.name_zh, "name_en": service.name_en,
+            "pictogram": service.pictogram, "default_minutes": service.default_minutes})
+    errors = []
+    values = _read_form(errors)
+    if values["name_zh"] != service.name_zh and values["name_zh"] in \
+            [s.name_zh for s in catalogue(station)]:
+        errors.append(_("There is already a service with this name."))
+    if errors:
+        return _render(station, errors, request.form, service=service, status=422)
+    changed = {k: v for k, v in values.items() if getattr(service, k) != v}
+    if changed:
+        with db.atomic():
+            before = {k: getattr(service, k) for k in changed}
+            for key, value in changed.items():
+                setattr(service, key, value)
+            service.save()
+            audit("service.update", actor=g.user, station=station, obj=service,
+                  before=before, after=changed)
+        flash(_("The service is saved. Past records keep pointing to it."))
+    return redirect(url_for("station_admin.services"))
+
+
+@bp.route("/services/<int:service_id>/move", methods=["POST"])
+@permission_required("manage_services")
+def service_move(service_id):
+    """Move a service one place up or down."""
+    station = current_station()
+    service = _service(service_id, station)
+    direction = request.form.get("direction")
+    if direction not in ("up", "down"):
+        abort(400)
+    with db.atomic():
+        ordered = catalogue(station)
+        index = [s.id for s in ordered].index(service.id)
+        other = index - 1 if direction == "up" else index + 1
+        if 0 <= other < len(ordered):
+            before = [s.id for s in ordered]
+            ordered[index], ordered[other] = ordered[other], ordered[index]
+            for position, row in enumerate(ordered):
+                if row.sort_order != (position + 1) * 10:
+                    row.sort_order = (position + 1) * 10
+                    row.save()
+            audit("service.reorder", actor=g.user, station=station, obj=service,
+                  before={"order": before}, after={"order": [s.id for s in ordered]})
+    return redirect(url_for("station_admin.services") + "#service-%d" % service.id)
+
+
+@bp.route("/services/<int:service_id>/active", methods=["POST"])
+@permission_required("manage_services")
+def service_active(service_id):
+    """Retire a service (the kiosk no longer offers it; past records stay) or bring it back."""
+    station = current_station()
+    service = _service(service_id, station)
+    active = request.form.get("active") == "1"
+    if service.active != active:
+        with db.atomic():
+            service.active = active
+            service.save()
+            audit("service.reactivate" if active else "service.retire", actor=g.user,
+                  station=station, obj=service, before={"active": not active},
+                  after={"active": active})
+        flash(_("“%(name)s” is offered again.", name=service.name_zh) if active
+              else _("“%(name)s” is retired: the kiosk no longer offers it; past records stay.",
+                     name=service.name_zh))
+    return redirect(url_for("station_admin.services"))

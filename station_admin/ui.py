@@ -1,0 +1,88 @@
+"""Small helpers the admin screens share: local times, labels, form parsing, messages."""
+import datetime
+
+from core.attendance import local_to_utc, to_local
+from core.i18n import _, lazy_gettext as _l
+from station_admin import bp
+
+PERSON_KIND_LABELS = {"resident": _l("Resident"), "volunteer": _l("Volunteer"),
+                      "staff": _l("Staff member")}
+SOURCE_LABELS = {"camera": _l("Camera"), "scanner": _l("Scanner"), "staff": _l("Staff"),
+                 "auto": _l("Automatic"), "import": _l("Import")}
+DISABILITY_LABELS = {1: _l("Vision"), 2: _l("Hearing"), 3: _l("Speech"), 4: _l("Physical"),
+                     5: _l("Intellectual"), 6: _l("Psychiatric"), 7: _l("Multiple")}
+LEVEL_LABELS = {1: _l("Level 1 (most severe)"), 2: _l("Level 2"), 3: _l("Level 3"),
+                4: _l("Level 4")}
+SHIFT_STATUS_LABELS = {"pending": _l("Pending"), "confirmed": _l("Confirmed"),
+                       "voided": _l("Void")}
+
+
+def correction_message(code):
+    """The message staff see when a correction is refused (core.corrections codes)."""
+    return {
+        "reason_required": _("Please give a reason. Nothing was changed."),
+        "reason_too_long": _("The reason is too long (at most 200 characters). "
+                             "Nothing was changed."),
+        "field_not_correctable": _("This field cannot be corrected here. Nothing was changed."),
+        "voided": _("This entry is void and cannot be changed. Nothing was changed."),
+        "nothing_changed": _("The new values are the same as the old ones. Nothing was changed."),
+        "other_day": _("The time must stay on the same day. To move an entry to another day, "
+                       "void it and add a missed entry. Nothing was changed."),
+        "minutes_out_of_range": _("Minutes must be between 0 and 1440. Nothing was changed."),
+        "end_before_start": _("The end is before the start. Nothing was changed."),
+        "shift_too_long": _("A shift cannot be longer than 24 hours. Nothing was changed."),
+        "minutes_longer_than_shift": _("The minutes cannot be more than the time between start "
+                                       "and end. Nothing was changed."),
+        "shift_open": _("This shift has not ended yet. Nothing was changed."),
+        "already_confirmed": _("This shift is already confirmed."),
+        "not_a_volunteer": _("Only volunteers have shifts. Nothing was changed."),
+        "in_future": _("That time is in the future. Nothing was changed."),
+    }.get(code, _("This change is not possible. Nothing was changed."))
+
+
+@bp.app_template_filter("localtime")
+def localtime_filter(at, station, fmt="%H:%M"):
+    """A stored UTC time shown as the station's local time."""
+    if at is None:
+        return ""
+    return to_local(station, at).strftime(fmt)
+
+
+@bp.app_template_filter("kind_label")
+def kind_label_filter(kind):
+    """A person kind (resident, volunteer, staff) in the user's language."""
+    return PERSON_KIND_LABELS.get(kind, kind)
+
+
+@bp.app_template_filter("source_label")
+def source_label_filter(source):
+    """Where an entry came from (camera, scanner, staff...) in the user's language."""
+    return SOURCE_LABELS.get(source, source)
+
+
+def parse_local_time(station, day, text):
+    """A local 'HH:MM' on a day as naive UTC, or None when the text is not a time."""
+    try:
+        parsed = datetime.datetime.strptime((text or "").strip(), "%H:%M").time()
+    except ValueError:
+        return None
+    return local_to_utc(station, day, parsed)
+
+
+def parse_date(text, default=None):
+    """A 'YYYY-MM-DD' date, or the default."""
+    try:
+        return datetime.date.fromisoformat((text or "").strip())
+    except ValueError:
+        return default
+
+
+def parse_int(text, low=None, high=None):
+    """An integer within bounds, or None."""
+    try:
+        value = int((text or "").strip())
+    except ValueError:
+        return None
+    if (low is not None and value < low) or (high is not None and value > high):
+        return None
+    return value
