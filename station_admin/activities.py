@@ -230,6 +230,9 @@ def activity_use_kiosk(activity_id):
     except core.ActivityError as error:
         return _render_activity(activity, errors=error.messages, status=422)
     flash(_("Kiosk “%(kiosk)s” now records attendance for this activity.", kiosk=device.name))
+    if activity.local_date != local_date(activity.station):
+        flash(_("Note: this activity is on %(date)s, not today. Switch the kiosk back to normal "
+                "mode when the activity is over.", date=activity.local_date.isoformat()))
     return redirect(url_for("station_admin.activity", activity_id=activity.id))
 
 

@@ -4,13 +4,10 @@ import random
 import re
 import subprocess
 
-import pytest
-
 import models
 from core import activities
-from core.attendance import record_attendance, local_date
-from models import (Activity, ActivitySeries, ActivityService, Attendance, AuditLog,
-                    KioskDevice, Person, VolunteerShift, db)
+from core.attendance import local_date, record_attendance
+from models import Activity, ActivitySeries, Attendance, AuditLog, KioskDevice, Person, db
 from tests.conftest import csrf_token, enroll_kiosk, gen_person, gen_user, login_as
 
 DAY = datetime.date(2026, 12, 3)
@@ -184,7 +181,8 @@ def test_kiosk_scans_record_attendance_once_per_person(app, client):
     kiosk = app.test_client()
     device, token = enroll_kiosk(app, kiosk)
     with app.app_context(), db.connection_context():
-        activity = _make_activity()
+        in_three_days = local_date(models.default_station()) + datetime.timedelta(days=3)
+        activity = _make_activity(day=in_three_days)
         resident, payload = gen_person("resident", name="张秀娟")
         other, other_payload = gen_person("resident", name="李建国")
         # The core function alone: a second call, even with another client id, adds nothing.
@@ -194,6 +192,8 @@ def test_kiosk_scans_record_attendance_once_per_person(app, client):
     response = _post(client, "/admin/activities/%d/kiosk" % activity.id,
                      {"device_id": str(device.id)})
     assert response.status_code == 302
+    page = _text(client.get(response.headers["Location"]))
+    assert "现在为此活动签到" in page and "不是今天" in page
     for p in (payload, other_payload, other_payload, payload):
         response = kiosk.post("/kiosk/api/scan", json={"payload": p, "source": "scanner"},
                               headers={"X-CSRFToken": token})
