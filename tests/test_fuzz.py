@@ -25,12 +25,14 @@ WHITESPACE = st.text(st.sampled_from(" \t\r\n"), max_size=3)
 # --- the badge parser ------------------------------------------------------------------
 
 def near_badges():
-    """Payload-like text: right and wrong prefixes, versions, separators, alphabets, lengths."""
-    prefix = st.sampled_from(["YZ", "yz", "Yz", "YZZ", "Y", "", "ＹＺ", "YZ "])
-    version = st.one_of(st.sampled_from(["1", "01", "2", "0", "", "1 ", "١", "¹", "10", "-1",
-                                         "99999999999999999999"]),
+    """Payload-like text: each part (prefix, version, separator, token) right half the time,
+    otherwise wrong in a way a careless parser might forgive."""
+    prefix = st.one_of(st.just("YZ"), st.sampled_from(["yz", "Yz", "YZZ", "Y", "", "ＹＺ", "YZ "]))
+    version = st.one_of(st.just("1"),
+                        st.sampled_from(["01", "2", "0", "", "1 ", "١", "¹", "１", "10", "-1",
+                                         "+1", "99999999999999999999"]),
                         st.text(st.characters(categories=["Nd"]), min_size=1, max_size=3))
-    separator = st.sampled_from([":", "：", ";", "", "::"])
+    separator = st.one_of(st.just(":"), st.sampled_from(["：", ";", "", "::", " :"]))
     token = st.one_of(TOKENS, st.text(BADGE_CHARS, max_size=30),
                       st.text(st.sampled_from(badges.ALPHABET.lower() + "ILOUilou-_=+/ \n\x00"),
                               min_size=1, max_size=26),
@@ -41,7 +43,8 @@ def near_badges():
 
 
 @settings(max_examples=600, **FIXED)
-@given(st.one_of(near_badges(), ANY_TEXT, st.binary(max_size=80), st.none(), st.integers(),
+@given(st.one_of(near_badges(), near_badges(), near_badges(), ANY_TEXT, st.binary(max_size=80),
+                 st.none(), st.integers(),
                  st.floats(), st.lists(st.text(max_size=5), max_size=3),
                  st.dictionaries(st.text(max_size=5), st.text(max_size=5), max_size=3),
                  st.text(max_size=200)))
@@ -62,6 +65,39 @@ def test_badge_parser_raises_only_its_own_errors_and_accepts_only_the_format(val
 def test_badge_parser_accepts_every_exact_payload(before, token, after):
     """Is every well-formed payload accepted, with a scanner's whitespace around it?"""
     assert badges.parse_payload(before + badges.payload_for(token) + after) == token
+
+
+WRONG_PARTS = {
+    "prefix": st.one_of(st.sampled_from(["yz", "Yz", "YZZ", "Y", "", "ＹＺ", "YZ ", "XZ"]),
+                        ANY_TEXT.filter(lambda t: t != "YZ")),
+    "version": st.one_of(st.sampled_from(["01", "2", "0", "", "١", "¹", "１", "10", "+1", " 1"]),
+                         st.text(st.characters(categories=["Nd"]), min_size=1, max_size=3)
+                         .filter(lambda t: t != "1")),
+    "separator": st.sampled_from(["：", ";", "", "::", " :", ": ", "-"]),
+    "token": st.one_of(st.text(BADGE_CHARS, max_size=40).filter(lambda t: len(t) != 22),
+                       st.builds(lambda t, i, c: t[:i] + c + t[i + 1:], TOKENS, st.integers(0, 21),
+                                 st.characters(exclude_categories=("Cs",))
+                                 .filter(lambda c: c not in badges.ALPHABET))),
+}
+
+
+@settings(max_examples=300, **FIXED)
+@given(st.data())
+def test_badge_parser_refuses_a_payload_with_any_one_part_wrong(data):
+    """With the prefix, version, separator or token wrong (and the rest right), is the payload
+    refused, never read as somebody's badge?"""
+    parts = {"prefix": "YZ", "version": "1", "separator": ":",
+             "token": data.draw(TOKENS)}
+    wrong = data.draw(st.sampled_from(sorted(WRONG_PARTS)))
+    parts[wrong] = data.draw(WRONG_PARTS[wrong])
+    text = parts["prefix"] + parts["version"] + parts["separator"] + parts["token"]
+    if text.strip() == "YZ1:" + parts["token"].strip() and len(parts["token"].strip()) == 22:
+        return  # the wrong part was only surrounding whitespace, which a scanner adds
+    try:
+        token = badges.parse_payload(text)
+    except (badges.NotABadge, badges.UnsupportedBadge):
+        return
+    raise AssertionError("accepted %r as token %r" % (text, token))
 
 
 # --- the kiosk API ------------------------------------------------------------------------
