@@ -54,7 +54,7 @@ def _covering_font_path(text):
     """The first CJK font on the machine whose character map covers every character."""
     from fontTools.ttLib import TTFont
     wanted = {ord(c) for c in text if not c.isspace()}
-    best, best_missing = None, None
+    best_missing = None
     for path in fonts.font_paths():
         font = TTFont(path, fontNumber=fonts.face_index(path), lazy=True)
         cmap = font.getBestCmap() or {}
@@ -63,7 +63,7 @@ def _covering_font_path(text):
         if not missing:
             return path
         if best_missing is None or len(missing) < len(best_missing):
-            best, best_missing = path, missing
+            best_missing = missing
     raise fonts.MissingGlyphs(sorted(best_missing))
 
 
@@ -113,6 +113,18 @@ def _subset_truetype(path, chars):
         font["head"].glyphDataFormat = 0
         font["post"].formatType = 3.0
         font.sfntVersion = "\x00\x01\x00\x00"
+    # ReportLab keeps one font object per PostScript name (pdfmetrics._dynFaceNames): a
+    # second subset under the same name would be drawn with the first one's glyphs. So each
+    # subset gets its own name.
+    tag = hashlib.sha1(("%s|%s" % (path, chars)).encode("utf-8")).hexdigest()[:10].upper()
+    name_table = font["name"]
+    base = (name_table.getDebugName(6) or "CJK").replace(" ", "")[:40]
+    for record in list(name_table.names):
+        if record.nameID == 6:
+            name_table.removeNames(nameID=6)
+            break
+    name_table.setName("%s-%s" % (base, tag), 6, 3, 1, 0x409)
+    name_table.setName("%s-%s" % (base, tag), 6, 1, 0, 0)
     out = io.BytesIO()
     font.save(out)
     return out.getvalue()
@@ -139,6 +151,7 @@ class _DocumentFont:
 
     def __exit__(self, *exc):
         pdfmetrics._fonts.pop(self.name, None)
+        pdfmetrics._dynFaceNames.pop(self.font.face.name, None)
         _lock.release()
 
 

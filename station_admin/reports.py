@@ -372,12 +372,14 @@ def log_rows(station, start, end):
     return rows or [list(exports.DAY_LOG_HEADER)]
 
 
-@bp.route("/reports/log.<fmt>")
+@bp.route("/reports/log")
 @permission_required("export_reports")
-def log_export(fmt):
-    """The log of a day (?date=) or a range (?start=&end=) as CSV or XLSX."""
-    if fmt not in ("csv", "xlsx"):
-        abort(404)
+def export_log():
+    """The log of a day (?date=) or a range (?start=&end=) as CSV or XLSX (?format=).
+
+    Without a format, a page offers both files for the day or range.
+    """
+    fmt = request.args.get("format")
     station, scope = _station_scope()
     if station is None:
         station = Station.select().order_by(Station.code).first()
@@ -395,6 +397,14 @@ def log_export(fmt):
         abort(make_response(render_template(
             "station_admin/report_error.html",
             error=_("The log can be exported for at most a year at a time.")), 400))
+    if fmt not in ("csv", "xlsx"):
+        query = {"station": scope} if g.user.station_id is None else {}
+        if request.args.get("date"):
+            query["date"] = start.isoformat()
+        else:
+            query.update(start=start.isoformat(), end=end.isoformat())
+        return render_template("station_admin/report_log.html", station=station, start=start,
+                               end=end, query=query)
     rows = log_rows(station, start, end)
     name = "log-%s-%s-%s.%s" % (scope, start.isoformat(), end.isoformat(), fmt)
     with db.atomic():
@@ -444,7 +454,7 @@ def day_sheet_rows(station, day):
 
 @bp.route("/reports/sign-in-sheet.pdf")
 @permission_required("export_reports")
-def day_sign_in_sheet():
+def sign_in_sheet():
     """The printable 签到表 of a day (A4 PDF): date, name, time in, time out, services, 签名."""
     station, _scope = _station_scope()
     if station is None:
