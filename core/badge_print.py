@@ -77,6 +77,12 @@ def _fit(draw, text, max_width, size, bold=False, min_size=28):
     return font_for(text, min_size, bold)
 
 
+def check_card(card):
+    """Raise MissingGlyphs (or NoCJKFont) unless every text of the card can be drawn."""
+    for text in (card.station, card.name, card.number):
+        font_for(text, 48, True)
+
+
 def qr_block(payload, module=MODULE):
     """The QR code with its white quiet zone, whole pixels per module, as an L image."""
     return badges.qr_image(payload, box_size=module, border=QR_BORDER)

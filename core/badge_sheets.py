@@ -15,6 +15,7 @@ from reportlab.lib.utils import ImageReader
 from reportlab.pdfgen import canvas
 
 from core.badge_print import render_card
+from models import audit, utcnow
 
 CARD_W_MM, CARD_H_MM = 85.6, 54.0
 COLUMNS, ROWS = 2, 5
@@ -114,3 +115,22 @@ def _build(cards, layout, title):
         pdf.showPage()
     pdf.save()
     return buffer.getvalue()
+
+
+def record_print(badges, *, actor=None, actor_label="", detail=""):
+    """Mark badges printed now and write one audit row each; call inside db.atomic()."""
+    now = utcnow()
+    for badge in badges:
+        badge.printed_at = now
+        badge.save(only=[type(badge).printed_at])
+        audit("badge.print", actor=actor, actor_label=actor_label,
+              station=badge.person.station_id, obj=badge, after={"person": badge.person_id,
+                                                                 "serial": badge.serial},
+              detail=detail)
+
+
+def record_download(badge, *, actor=None, actor_label="", detail=""):
+    """Audit a badge picture taken away as a file; call inside db.atomic()."""
+    audit("badge.download", actor=actor, actor_label=actor_label,
+          station=badge.person.station_id, obj=badge,
+          after={"person": badge.person_id, "serial": badge.serial}, detail=detail)

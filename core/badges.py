@@ -18,8 +18,9 @@ PREFIX = "YZ"
 VERSION = 1
 ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"  # Crockford base 32
 TOKEN_LENGTH = 22  # 22 x 5 = 110 bits
-PAYLOAD_RE = re.compile(r"^%s(\d+):([%s]+)$" % (PREFIX, ALPHABET))
+PAYLOAD_RE = re.compile(r"^%s([1-9]\d{0,3}):([%s]+)\Z" % (PREFIX, ALPHABET))
 MAX_PAYLOAD_LENGTH = 64
+MAX_QR_VERSION = 3  # 29 x 29 modules: coarse enough for a cheap front camera
 
 
 class NotABadge(ValueError):
@@ -84,6 +85,8 @@ def qr_code(payload):
     code = qrcode.QRCode(error_correction=ERROR_CORRECT_H, box_size=10, border=4)
     code.add_data(qrcode.util.QRData(payload, mode=qrcode.util.MODE_ALPHA_NUM))
     code.make(fit=True)
+    if code.version > MAX_QR_VERSION:
+        raise ValueError("payload too long for a version %d code" % MAX_QR_VERSION)
     return code
 
 
