@@ -218,3 +218,389 @@ def test_dry_run_writes_no_rows(app, runner, tmp_path):
     result = runner.invoke(args=["import-people", path, "--dry-run"])
     assert result.exit_code == 0, result.output
     assert table_checksums(app) == before
+
+
+def test_without_consent_sensitive_columns_are_not_stored(app, runner, tmp_path):
+    """Without a consent record, are category, level, card and ID numbers left out of the
+    database (and does the command say so), while the other columns are imported?"""
+    header, rows, _reasons = roster(12, bad=False)
+    header.append("身份证号")
+    for row in rows:
+        row.append(row[header.index("残疾人证号")][:18])
+    path = write_roster(tmp_path, "utf8", header, rows)
+    result = runner.invoke(args=["import-people", path])
+    assert result.exit_code == 0, result.output
+    assert "有 12 行含残疾信息或身份证号。没有同意记录，这几列不会保存" in result.output
+    with app.app_context(), db.connection_context():
+        stored = list(Person.select())
+        assert len(stored) == 12
+        assert [(p.disability_category, p.disability_level, p.disability_card,
+                 p.disability_card_raw, p.id_number, p.id_type) for p in stored] \
+            == [(None, None, "", "", "", "")] * 12
+        assert all(p.phone and p.birth_date and p.address for p in stored)
+        assert Consent.select().count() == 0
+        # nothing sensitive slipped into the audit log either
+        card = rows[0][header.index("残疾人证号")]
+        assert not AuditLog.select().where(AuditLog.after.contains(card[:18])
+                                           | AuditLog.detail.contains(card[:18])).exists()
+
+
+def test_consent_given_later_stores_the_sensitive_columns(app, runner, tmp_path):
+    """Importing again with a consent record adds the sensitive columns to the same people
+    (updates, no new people, one consent each)?"""
+    header, rows, _reasons = roster(8, bad=False)
+    path = write_roster(tmp_path, "xlsx", header, rows)
+    assert runner.invoke(args=["import-people", path]).exit_code == 0
+    result = runner.invoke(args=["import-people", path] + CONSENT)
+    assert "新增 0 人，更新 8 人" in result.output, result.output
+    with app.app_context(), db.connection_context():
+        assert Person.select().count() == 8
+        assert Badge.select().count() == 8
+        assert Consent.select().count() == 8
+        assert {p.disability_category for p in Person.select()} == {4}
+
+
+def test_same_person_found_across_imports(app, runner, tmp_path):
+    """Is a person recognised by card number, or by name with phone, or by name with birth
+    date, even when the second file writes the values differently?"""
+    with app.app_context(), db.connection_context():
+        gen_person("resident", name="王秀英")  # registered by hand, no phone: a namesake
+    header, rows, _reasons = roster(3, bad=False)
+    first = write_roster(tmp_path, "xlsx", header, rows)
+    assert runner.invoke(args=["import-people", first] + CONSENT).exit_code == 0
+    # 王秀英 by card only; 李秀英 by name and phone (written with spaces); 张秀英 by name and
+    # birth date (a different phone, which becomes an update)
+    second = tmp_path / "second.csv"
+    write_csv(second, ["姓名", "手机", "出生年月日", "残疾证号"], [
+        ["王秀英", "", "", rows[0][header.index("残疾人证号")]],
+        ["李 秀 英", "139 0000 7919", "", ""],
+        ["张秀英", "13812345678", "1942-03-03", ""],
+        ["张秀英", "", "1942/3/3", ""],
+    ], "gbk")
+    result = runner.invoke(args=["import-people", str(second)] + CONSENT)
+    assert result.exit_code == 0, result.output
+    assert "新增 0 人，更新 1 人，跳过 3 行" in result.output
+    with app.app_context(), db.connection_context():
+        assert Person.select().count() == 4
+        assert Person.get(Person.name == "张秀英").phone == "13812345678"
+        log = AuditLog.get(AuditLog.action == "person.update")
+        assert json.loads(log.before) == {"phone": "13900015838"}
+
+
+def test_a_row_repeated_in_the_file_is_imported_once(app, runner, tmp_path):
+    """Is the second row of the same person in one file skipped, saying which row it repeats?"""
+    path = tmp_path / "dup.csv"
+    write_csv(path, ["姓名", "联系电话"], [["周凤英", "13900000001"], ["周凤英", "13900000001"]],
+              "utf-8")
+    result = runner.invoke(args=["import-people", str(path), "--dry-run"])
+    assert "将新增 1 人，更新 0 人，跳过 1 行" in result.output
+    with app.app_context(), db.connection_context():
+        preview = roster_import.preview(models.default_station(),
+                                        roster_import.read_table(path.read_bytes(), "dup.csv"),
+                                        ["name", "phone"])
+    assert preview.plans[1].action == "skip"
+    assert preview.plans[1].notes == ["与第 2 行是同一个人，跳过这一行。"]
+
+
+def test_volunteer_list_with_skills(app, runner, tmp_path):
+    """Does a volunteer list (name, phone, skills, volunteer number) import as volunteers?"""
+    path = tmp_path / "志愿者.xlsx"
+    book = openpyxl.Workbook()
+    book.active.append(["志愿者姓名", "手机号码", "特长", "志愿者编号"])
+    book.active.append(["马红梅", 13912345678, "理发、陪聊", "CQ2024001"])
+    book.active.append(["何永刚", 13987654321, "维修", "CQ2024002"])
+    book.save(path)
+    result = runner.invoke(args=["import-people", str(path), "--kind", "volunteer"])
+    assert result.exit_code == 0, result.output
+    with app.app_context(), db.connection_context():
+        person = Person.get(Person.name == "马红梅")
+        assert (person.kind, person.phone, person.skills, person.volunteer_number) \
+            == ("volunteer", "13912345678", "理发、陪聊", "CQ2024001")
+
+
+@pytest.mark.parametrize("content, message", [
+    (b"", "文件是空的"),
+    (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 100, "旧版 Excel 文件"),
+    (b"PK\x03\x04not really a workbook", "无法按 Excel 工作簿"),
+    ("姓名,电话\n".encode("utf-8"), "只有表头"),
+])
+def test_unreadable_files_are_refused_in_words(app, runner, tmp_path, content, message):
+    """Is a file that is not a roster refused with a message in Chinese, writing nothing?"""
+    path = tmp_path / "bad.xlsx"
+    path.write_bytes(content)
+    before = table_checksums(app)
+    result = runner.invoke(args=["import-people", str(path)])
+    assert result.exit_code != 0
+    assert message in result.output
+    assert table_checksums(app) == before
+
+
+def test_consent_needs_a_date(app, runner, tmp_path):
+    """Is a consent method without its date refused before anything is read or written?"""
+    header, rows, _reasons = roster(3, bad=False)
+    path = write_roster(tmp_path, "utf8", header, rows)
+    result = runner.invoke(args=["import-people", path, "--consent-method", "paper"])
+    assert result.exit_code != 0
+    assert "请填写同意书的签署日期" in result.output
+    assert count(app, Person) == 0
+
+
+def test_manual_mapping_on_the_command_line_is_remembered(app, runner, tmp_path):
+    """Can a column the import does not know be mapped by hand, and is that remembered?"""
+    path = tmp_path / "own.csv"
+    write_csv(path, ["姓名", "联系电话", "居住小区"], [["黄文华", "13911112222", "石油路"]],
+              "utf-8-sig")
+    result = runner.invoke(args=["import-people", str(path), "--map", "居住小区=address"])
+    assert result.exit_code == 0, result.output
+    write_csv(path, ["姓名", "联系电话", "居住小区"], [["赵玉兰", "13933334444", "井和居"]],
+              "utf-8-sig")
+    result = runner.invoke(args=["import-people", str(path)])
+    assert result.exit_code == 0, result.output
+    with app.app_context(), db.connection_context():
+        assert Person.get(Person.name == "赵玉兰").address == "井和居"
+
+
+# --- the normalisers ----------------------------------------------------------------------
+
+@pytest.mark.parametrize("value, expected", [
+    ("肢体", 4), ("4", 4), ("肢体残疾", 4), ("四类", 4), ("第4类", 4), ("4类", 4), (4.0, 4),
+    ("视力残疾", 1), ("听力", 2), ("言语残疾", 3), ("智力", 5), ("精神残疾", 6), ("多重", 7),
+    ("多重残疾（视力、肢体）", 7), ("physical", 4), ("七", 7), ("", None),
+])
+def test_category_forms(value, expected):
+    """Is a disability category understood however the roster writes it?"""
+    assert roster_import.parse_category(value) == expected
+
+
+@pytest.mark.parametrize("value", ["九类", "8", "肢体3", "残疾", "abc"])
+def test_category_nonsense(app, value):
+    """Is a category that is none of 1-7 refused, naming the value?"""
+    with app.test_request_context():
+        with pytest.raises(roster_import.RowProblem, match="无法识别"):
+            roster_import.parse_category(value)
+
+
+@pytest.mark.parametrize("value, expected", [
+    ("三级", 3), ("3", 3), ("3级", 3), ("III", 3), ("Ⅲ", 3), ("叁级", 3), ("一级", 1),
+    (4, 4), ("四级残疾", 4), ("", None),
+])
+def test_level_forms(value, expected):
+    """Is a disability level understood however the roster writes it?"""
+    assert roster_import.parse_level(value) == expected
+
+
+@pytest.mark.parametrize("value", ["五级", "0", "V", "重度"])
+def test_level_nonsense(app, value):
+    """Is a level that is not 1-4 refused?"""
+    with app.test_request_context():
+        with pytest.raises(roster_import.RowProblem):
+            roster_import.parse_level(value)
+
+
+@pytest.mark.parametrize("value", [
+    "2020-1-2", "2020/01/02", "2020年1月2日", "2020 年 1 月 2 日", "20200102", 20200102,
+    "2020.1.2", "2020-01-02 00:00:00", 43832, 43832.0, "43832",
+    datetime.datetime(2020, 1, 2), datetime.date(2020, 1, 2), "13/1/2020",
+])
+def test_date_forms(value):
+    """Is a date understood in any common form, Excel serial numbers included?"""
+    expected = datetime.date(2020, 1, 13) if value == "13/1/2020" else datetime.date(2020, 1, 2)
+    assert roster_import.parse_date(value) == expected
+
+
+@pytest.mark.parametrize("value", ["2020-13-45", "1956", "3/4/2020", "明年", "2999-01-01"])
+def test_date_nonsense(app, value):
+    """Is an impossible, ambiguous or future birth date refused?"""
+    with app.test_request_context():
+        with pytest.raises(roster_import.RowProblem):
+            roster_import.parse_date(value)
+
+
+def test_header_recognition():
+    """Are the usual Chinese headers recognised, a title row above them skipped, and the
+    guardian's phone not taken for the person's phone?"""
+    data = "驿站花名册\n序号,姓 名,性别*,出生年月,手机号码,家庭住址,残疾类别,残疾等级,残疾证号," \
+           "身份证号码,监护人姓名,监护人联系电话,备注,人员类型,特长,志愿者编号,小区\n" \
+           "1,张三,男,1950-01-01,13900000000,x,肢体,一级,,,,,,,,,\n"
+    table = roster_import.read_table(data.encode("gb18030"), "a.csv")
+    assert roster_import.recognise(table.header) == [
+        None, "name", "sex", "birth_date", "phone", "address", "disability_category",
+        "disability_level", "disability_card", "id_number", "guardian_name", "guardian_phone",
+        "notes", "kind", "skills", "volunteer_number", None]
+    assert table.rows[0][0] == 3
+
+
+@pytest.mark.parametrize("encoding", ["utf-8", "utf-8-sig", "gbk", "gb18030"])
+def test_csv_encodings(encoding):
+    """Is a CSV read the same in UTF-8, UTF-8 with BOM, GBK and GB18030?"""
+    text = "姓名,住址\n欧阳丽娟,重庆市渝中区石油路街道\n"
+    table = roster_import.read_table(text.encode(encoding), "x.csv")
+    assert table.header == ["姓名", "住址"]
+    assert table.rows == [(2, ["欧阳丽娟", "重庆市渝中区石油路街道"])]
+
+
+# --- the admin screens --------------------------------------------------------------------
+
+def xlsx_bytes(header, rows):
+    out = io.BytesIO()
+    book = openpyxl.Workbook()
+    book.active.append(header)
+    for row in rows:
+        book.active.append(row)
+    book.save(out)
+    return out.getvalue()
+
+
+def upload(client, data, filename="花名册.xlsx", kind="resident"):
+    token = csrf_token(client, "/admin/import")
+    return client.post("/admin/import", data={"csrf_token": token, "kind": kind,
+                                              "file": (io.BytesIO(data), filename)},
+                       content_type="multipart/form-data")
+
+
+def signed_in(app, client, role="admin"):
+    with app.app_context(), db.connection_context():
+        user = gen_user(role)
+    login_as(client, user)
+    return user
+
+
+def test_admin_import_from_upload_to_result(app, client, tmp_path):
+    """Can staff upload a roster, see recognised columns, map one by hand, see the preview
+    without anything written, confirm, and get the error report and a badge link?"""
+    if "station_admin.badges" not in app.view_functions:  # the badge screen is built apart
+        app.add_url_rule("/admin/badges", "station_admin.badges", lambda: "badges")
+    signed_in(app, client)
+    header, rows, _reasons = roster(20)
+    header[header.index("住址")] = "居住小区"  # not a header the import knows
+    rows[10][header.index("残疾人证号")] = "5001031950"  # row 5 has no name: two bad rows
+    response = upload(client, xlsx_bytes(header, rows))
+    assert response.status_code == 302
+    mapping_url = response.headers["Location"]
+    token = mapping_url.split("/")[-2]
+    stored = os.path.join(app.instance_path, "imports", token + ".bin")
+    assert os.path.exists(stored)
+    page = client.get(mapping_url).get_data(as_text=True)
+    assert "文件中找到 20 行人员信息" in page
+    assert re.search(r'id="col-1" name="col-1">.*?<option value="name" selected>', page, re.S)
+    assert re.search(r'id="col-5" name="col-5">\s*<option value="">（不导入）</option>\s*'
+                     r'(<option value="[a-z_]+">[^<]+</option>\s*)+</select>', page)
+    assert "139" not in re.search(r"残疾人证号.*?</td>", page, re.S).group(0)  # masked samples
+    form = {"csrf_token": csrf_token(client, mapping_url), "kind": "resident",
+            "consent": "paper", "consent_date": "2026-01-05"}
+    for index, field in enumerate(roster_import.recognise(header)):
+        form["col-%d" % index] = field or ""
+    form["col-5"] = "address"
+    before = table_checksums(app)
+    response = client.post(mapping_url, data=form)
+    assert response.status_code == 302
+    preview_url = response.headers["Location"]
+    page = client.get(preview_url).get_data(as_text=True)
+    assert "还没有保存任何内容" in page
+    assert page.count('class="tag tag-new"') == 1 + 18
+    assert page.count('class="tag tag-error"') == 1 + 2
+    assert "这一行没有姓名。" in page and "残疾人证号无效" in page
+    assert table_checksums(app) == before  # the preview wrote nothing
+
+    apply_url = preview_url.replace("/preview", "/apply")
+    response = client.post(apply_url, data={"csrf_token": csrf_token(client, preview_url)})
+    assert response.status_code == 302
+    assert not os.path.exists(stored)  # the upload is gone once imported
+    page = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert "导入完成：新增 18 人，更新 0 人，跳过 0 行，2 行有错误未导入" in page
+    with app.app_context(), db.connection_context():
+        ids = [p.id for p in Person.select().order_by(Person.id)]
+        assert len(ids) == 18
+        assert Person.get(Person.name == "王秀英").address == "重庆市渝中区石油路1号"
+        assert Consent.select().count() == 18
+        assert Consent.select().first().recorded_by.role == "admin"
+        saved = ImportMapping.get()
+        assert json.loads(saved.mapping)["居住小区"] == "address"
+    assert 'href="/admin/badges?ids=%s"' % ",".join(map(str, ids)) in page
+    report = client.get("/admin/import/%s/errors.xlsx" % token)
+    assert report.status_code == 200
+    report_rows = list(openpyxl.load_workbook(io.BytesIO(report.data)).active
+                       .iter_rows(values_only=True))
+    assert len(report_rows) == 1 + 2
+    with app.app_context(), db.connection_context():
+        assert AuditLog.select().where(AuditLog.action == "import.error_report").count() == 1
+
+    # the same file again: the remembered mapping is offered, and nothing changes
+    response = upload(client, xlsx_bytes(header, rows))
+    page = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert "上次导入相同表头的文件时" in page
+    assert re.search(r'id="col-5" name="col-5">.*?<option value="address" selected>', page, re.S)
+
+
+def test_double_confirm_imports_once(app, client):
+    """Does pressing confirm twice import the roster once?"""
+    signed_in(app, client)
+    response = upload(client, xlsx_bytes(["姓名", "电话"], [["孙小龙", "13900001111"]]))
+    mapping_url = response.headers["Location"]
+    token = csrf_token(client, mapping_url)
+    client.post(mapping_url, data={"csrf_token": token, "col-0": "name", "col-1": "phone",
+                                   "kind": "resident", "consent": "none"})
+    apply_url = mapping_url.replace("/mapping", "/apply")
+    assert client.post(apply_url, data={"csrf_token": token}).status_code == 302
+    assert client.post(apply_url, data={"csrf_token": token}).status_code == 302
+    assert count(app, Person) == 1
+
+
+def test_mapping_without_a_name_column_is_refused(app, client):
+    """Is a mapping without a name column refused with a message, and nothing imported?"""
+    signed_in(app, client)
+    response = upload(client, xlsx_bytes(["甲", "乙"], [["孙小龙", "13900001111"]]))
+    mapping_url = response.headers["Location"]
+    response = client.post(mapping_url, data={"csrf_token": csrf_token(client, mapping_url),
+                                              "col-0": "", "col-1": "phone", "consent": "none"})
+    assert response.status_code == 400
+    assert "没有哪一列对应“姓名”" in response.get_data(as_text=True)
+    response = client.post(mapping_url, data={"csrf_token": csrf_token(client, mapping_url),
+                                              "col-0": "name", "col-1": "name"})
+    assert "有两列都对应“姓名”" in response.get_data(as_text=True)
+    response = client.post(mapping_url, data={"csrf_token": csrf_token(client, mapping_url),
+                                              "col-0": "name", "col-1": "phone",
+                                              "consent": "paper", "consent_date": "2999-01-01"})
+    assert "同意日期不能晚于今天" in response.get_data(as_text=True)
+    assert count(app, Person) == 0
+
+
+def test_bad_upload_is_refused_in_chinese(app, client):
+    """Is an old .xls file refused with a clear message, and nothing kept?"""
+    signed_in(app, client)
+    response = upload(client, b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 64, "旧.xls")
+    assert response.status_code == 400
+    assert "这是旧版 Excel 文件（.xls）" in response.get_data(as_text=True)
+    folder = os.path.join(app.instance_path, "imports")
+    assert not os.path.exists(folder) or os.listdir(folder) == []
+
+
+def test_staff_role_may_not_import(app, client):
+    """Is the import closed to the plain staff role?"""
+    signed_in(app, client, role="staff")
+    assert client.get("/admin/import").status_code == 403
+
+
+def test_another_account_cannot_open_an_upload(app, client):
+    """Can an upload be seen only by the account that made it?"""
+    signed_in(app, client)
+    mapping_url = upload(client, xlsx_bytes(["姓名"], [["孙小龙"]])).headers["Location"]
+    other = app.test_client()
+    signed_in(app, other)
+    assert other.get(mapping_url).status_code == 404
+    assert other.get("/admin/import/..%2F..%2Fsecret_key/mapping").status_code == 404
+
+
+def test_old_uploads_are_deleted_after_a_day(app, client):
+    """Is an upload nobody imported deleted after a day?"""
+    signed_in(app, client)
+    mapping_url = upload(client, xlsx_bytes(["姓名"], [["孙小龙"]])).headers["Location"]
+    token = mapping_url.split("/")[-2]
+    stored = os.path.join(app.instance_path, "imports", token + ".bin")
+    old = datetime.datetime.now().timestamp() - 25 * 3600
+    for suffix in (".bin", ".json"):
+        os.utime(stored.replace(".bin", suffix), (old, old))
+    client.get("/admin/import")
+    assert not os.path.exists(stored)
+    response = client.get(mapping_url)
+    assert response.status_code == 404
