@@ -274,8 +274,8 @@
     var name = data.person.masked_name;
     state.flow = {payload: payload, source: source, name: name, kind: data.person.kind};
     if (data.mode === "activity") {
-      showMessage("ok", fmt(data.created ? T.attended : T.attendedAgain,
-                            {name: name, activity: data.activity.name}), "");
+      showMessage("ok", fmt(data.created ? T.attended : T.attendedAgain, {name: name}),
+                  fmt(T.welcomeTo, {activity: data.activity.name}));
       return;
     }
     if (data.state === "checked_in") {
