@@ -145,8 +145,8 @@ def _samples(table, mapping):
     for index in range(len(table.header)):
         values = [roster_import._cell_text(cells[index]) for _line, cells in table.rows]
         values = [v for v in values if v][:SAMPLE_ROWS]
-        if mapping[index] in roster_import.SENSITIVE:
-            values = ["•" * 6 for _v in values]
+        if mapping[index] in roster_import.SENSITIVE and values:
+            values = [_("(hidden: sensitive information)")]
         samples.append(values)
     return samples
 

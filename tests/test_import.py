@@ -485,7 +485,8 @@ def test_admin_import_from_upload_to_result(app, client, tmp_path):
     assert re.search(r'id="col-1" name="col-1">.*?<option value="name" selected>', page, re.S)
     assert re.search(r'id="col-5" name="col-5">\s*<option value="">（不导入）</option>\s*'
                      r'(<option value="[a-z_]+">[^<]+</option>\s*)+</select>', page)
-    assert "139" not in re.search(r"残疾人证号.*?</td>", page, re.S).group(0)  # masked samples
+    card_samples = re.search(r"残疾人证号</label></th>\s*<td>(.*?)</td>", page, re.S).group(1)
+    assert card_samples == "（敏感信息，不显示）"  # card numbers are not shown as samples
     form = {"csrf_token": csrf_token(client, mapping_url), "kind": "resident",
             "consent": "paper", "consent_date": "2026-01-05"}
     for index, field in enumerate(roster_import.recognise(header)):
@@ -604,3 +605,22 @@ def test_old_uploads_are_deleted_after_a_day(app, client):
     assert not os.path.exists(stored)
     response = client.get(mapping_url)
     assert response.status_code == 404
+
+
+def test_preview_counts_every_outcome(app, client):
+    """Does the preview's summary name each outcome in words with its count?"""
+    signed_in(app, client)
+    with app.app_context(), db.connection_context():
+        gen_person("resident", name="李建国")
+        Person.update(phone="13900002222").execute()
+    data = xlsx_bytes(["姓名", "联系电话", "住址"], [["李建国", "13900002222", "石油路2号"],
+                                                  ["张秀娟", "13900001111", ""],
+                                                  ["张秀娟", "13900001111", ""], ["", "1", ""]])
+    mapping_url = upload(client, data).headers["Location"]
+    client.post(mapping_url, data={"csrf_token": csrf_token(client, mapping_url), "col-0": "name",
+                                   "col-1": "phone", "col-2": "address", "consent": "none"})
+    page = client.get(mapping_url.replace("/mapping", "/preview")).get_data(as_text=True)
+    summary = re.search(r'<ul class="import-summary".*?</ul>', page, re.S).group(0)
+    words = re.sub(r"<[^>]+>|\s+", " ", summary).split()
+    assert words == ["新增", "1", "更新已有人员", "1", "跳过（已存在）", "1", "有错误，不导入", "1"]
+    assert "将更改：住址。" in page
