@@ -24,7 +24,7 @@ from peewee import fn
 
 from core.attendance import station_zone
 from models import (DISABILITY_CATEGORIES, PERSON_KINDS, Person, Service, ServiceRecord, Station,
-                    Visit, VolunteerShift, is_sqlite)
+                    Visit, VolunteerShift, db, is_sqlite)
 
 UNKNOWN = "unknown"
 MAX_DAYS = 3 * 366  # a range longer than three years is refused as a likely typo
@@ -111,19 +111,29 @@ def service_counts(station, start, end):
             "records": sum(r for _, r in person_days.values())}
 
 
+def _raw(query):
+    """The rows of a query as the driver returns them (no per-value conversion: fast)."""
+    sql, params = query.sql()
+    return db.execute_sql(sql, params).fetchall()
+
+
 def _person_days(station, start, end):
     """{(person id, day): (check-ins, service records)} for the range."""
-    table = defaultdict(lambda: [0, 0])
-    for person, day, n in (Visit.select(Visit.person, Visit.local_date, fn.COUNT(Visit.id))
-                           .where(_checkins(station, start, end))
-                           .group_by(Visit.person, Visit.local_date).tuples()):
-        table[(person, _as_date(day))][0] += n
-    for person, day, n in (ServiceRecord.select(ServiceRecord.recipient, ServiceRecord.local_date,
-                                                fn.COUNT(ServiceRecord.id))
-                           .where(_in(ServiceRecord, station, start, end))
-                           .group_by(ServiceRecord.recipient, ServiceRecord.local_date).tuples()):
-        table[(person, _as_date(day))][1] += n
-    return {k: tuple(v) for k, v in table.items()}
+    table = {}
+    for person, day, n in _raw(Visit.select(Visit.person, Visit.local_date, fn.COUNT(Visit.id))
+                               .where(_checkins(station, start, end))
+                               .group_by(Visit.person, Visit.local_date)):
+        table[(person, day)] = (n, 0)
+    for person, day, n in _raw(ServiceRecord.select(ServiceRecord.recipient,
+                                                    ServiceRecord.local_date,
+                                                    fn.COUNT(ServiceRecord.id))
+                               .where(_in(ServiceRecord, station, start, end))
+                               .group_by(ServiceRecord.recipient, ServiceRecord.local_date)):
+        checkins = table.get((person, day))
+        table[(person, day)] = (checkins[0] if checkins else 0, n)
+    dates = {}
+    return {(person, dates.get(day) or dates.setdefault(day, _as_date(day))): value
+            for (person, day), value in table.items()}
 
 
 def _as_date(value):

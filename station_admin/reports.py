@@ -470,7 +470,7 @@ def sign_in_sheet():
                             day=day.day)),
               (_("Place"), station.address or station.name),
               (_("Organiser"), station.organisation or station.name),
-              (_("People"), str(len(rows)))]
+              (_("Number of people"), str(len(rows)))]
     title = _("%(station)s sign-in sheet", station=station.name)
     pdf = sheets.sign_in_sheet_pdf(title, fields, [_("No."), _("Name"), _("Time in"),
                                                    _("Time out"), _("Services")], rows)
