@@ -10,8 +10,7 @@ from core.attendance import local_date, to_local
 from core.i18n import _
 from models import ACTIVITY_KINDS, Activity, Attendance, KioskDevice, Person
 from station_admin import bp
-from station_admin.auth import permission_required
-from station_admin.today import current_station
+from station_admin.auth import current_station, permission_required
 
 PERMISSION = "manage_activities"
 
