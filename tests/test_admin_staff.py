@@ -1,0 +1,91 @@
+"""Staff accounts: create, change role, unlock a locked account, deactivate."""
+import json
+
+from models import AuditLog, StaffUser, db, utcnow
+from tests.conftest import PASSWORD, csrf_token, gen_user, login_as
+
+
+def sign_in(app, client):
+    with app.app_context(), db.connection_context():
+        admin = gen_user("admin")
+    login_as(client, admin)
+    return admin, csrf_token(client, "/admin/staff")
+
+
+def test_create_an_account_that_can_sign_in(app, client):
+    """Does a new social-worker account get created and then sign in?"""
+    _admin, token = sign_in(app, client)
+    response = client.post("/admin/staff/add", data={
+        "csrf_token": token, "username": "wang.sg", "display_name": "王社工",
+        "role": "social_worker", "password": "long enough 1"})
+    assert response.status_code == 302
+    other = app.test_client()
+    with app.app_context(), db.connection_context():
+        account = StaffUser.get(StaffUser.username == "wang.sg")
+        assert account.role == "social_worker"
+        assert "long enough" not in AuditLog.get(AuditLog.action == "staff.create").after
+    assert login_as(other, account, password="long enough 1").status_code == 302
+
+
+def test_bad_account_input(app, client):
+    """Are a short password, a taken name and a district role (for a station admin) refused?"""
+    admin, token = sign_in(app, client)
+    html = client.post("/admin/staff/add", data={
+        "csrf_token": token, "username": admin.username, "role": "district_admin",
+        "password": "short"}).get_data(as_text=True)
+    assert "已被使用" in html and "请选择角色" in html and "至少需要 8 个字符" in html
+    with app.app_context(), db.connection_context():
+        assert StaffUser.select().count() == 1
+
+
+def test_unlock_a_locked_account(app, client):
+    """Can an administrator lift the lock, so the right password works again?"""
+    _admin, token = sign_in(app, client)
+    with app.app_context(), db.connection_context():
+        locked = gen_user("staff")
+        locked.locked_at, locked.failed_logins = utcnow(), 5
+        locked.save()
+    other = app.test_client()
+    assert "已锁定" in login_as(other, locked).get_data(as_text=True)
+    assert "已锁定" in client.get("/admin/staff").get_data(as_text=True)
+    client.post("/admin/staff/%d/unlock" % locked.id, data={"csrf_token": token})
+    assert login_as(other, locked).status_code == 302
+    with app.app_context(), db.connection_context():
+        row = AuditLog.get(AuditLog.action == "staff.unlock")
+        assert json.loads(row.before)["failed_logins"] == 5
+
+
+def test_deactivate_signs_out_and_keeps_self(app, client):
+    """Does deactivating an account end its session at once; is one's own account safe?"""
+    admin, token = sign_in(app, client)
+    with app.app_context(), db.connection_context():
+        worker = gen_user("staff")
+    other = app.test_client()
+    login_as(other, worker)
+    assert other.get("/admin/").status_code == 200
+    client.post("/admin/staff/%d/active" % worker.id, data={"csrf_token": token, "active": "0"})
+    assert other.get("/admin/").status_code == 302
+    assert login_as(other, worker, PASSWORD).status_code == 401
+    response = client.post("/admin/staff/%d/active" % admin.id,
+                           data={"csrf_token": token, "active": "0"}, follow_redirects=True)
+    assert "不能停用自己的账号" in response.get_data(as_text=True)
+    with app.app_context(), db.connection_context():
+        assert StaffUser.get_by_id(admin.id).active is True
+
+
+def test_change_role_and_password(app, client):
+    """Does changing a role and password take effect, old password refused, and is it audited?"""
+    _admin, token = sign_in(app, client)
+    with app.app_context(), db.connection_context():
+        worker = gen_user("staff")
+    client.post("/admin/staff/%d" % worker.id, data={
+        "csrf_token": token, "display_name": "刘社工", "role": "social_worker",
+        "password": "a new password"})
+    other = app.test_client()
+    assert login_as(other, worker).status_code == 401
+    assert login_as(other, worker, "a new password").status_code == 302
+    with app.app_context(), db.connection_context():
+        assert StaffUser.get_by_id(worker.id).role == "social_worker"
+        row = AuditLog.get(AuditLog.action == "staff.update")
+        assert json.loads(row.before)["role"] == "staff"
+        assert "a new password" not in row.after
