@@ -375,7 +375,11 @@ def make_database(url, instance_path):
     if not url:
         url = "sqlite:///" + os.path.join(instance_path, "station.sqlite3")
     if url.startswith("sqlite"):
-        database = connect(url, pragmas=SQLITE_PRAGMAS, check_same_thread=False)
+        # BEGIN IMMEDIATE: a transaction that reads and then writes (every check-in) takes the
+        # write lock up front and waits busy_timeout for it; a deferred one fails at once with
+        # "database is locked" when another connection wrote since its read (SQLITE_BUSY_SNAPSHOT).
+        database = connect(url, pragmas=SQLITE_PRAGMAS, check_same_thread=False,
+                           lock_type="IMMEDIATE")
     else:
         database = connect(url)  # peewee 4 runs in autocommit mode: no autorollback needed
     return database

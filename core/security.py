@@ -98,12 +98,31 @@ DB_FAILURES = (
 
 
 def db_failure_kind(error):
-    """'busy', 'full', 'readonly', 'io' or 'other' for a database error."""
-    text = str(error).lower()
-    for kind, needles in DB_FAILURES:
-        if any(needle in text for needle in needles):
-            return kind
+    """'busy', 'full', 'readonly', 'io' or 'other' for a database error.
+
+    The error's whole chain is read: after SQLITE_FULL or an I/O error SQLite has already
+    rolled the transaction back, so the ROLLBACK that follows fails ("no transaction is
+    active") and hides the real cause one link down.
+    """
+    seen = set()
+    while error is not None and id(error) not in seen:
+        seen.add(id(error))
+        text = str(error).lower()
+        for kind, needles in DB_FAILURES:
+            if any(needle in text for needle in needles):
+                return kind
+        error = error.__cause__ or error.__context__
     return "other"
+
+
+def _root_message(error):
+    """The messages of the error's chain, joined (for the log)."""
+    parts, seen = [], set()
+    while error is not None and id(error) not in seen:
+        seen.add(id(error))
+        parts.append("%s: %s" % (type(error).__name__, error))
+        error = error.__cause__ or error.__context__
+    return " <- ".join(parts)
 
 
 def db_failure_message(kind):
@@ -143,7 +162,7 @@ def handle_database_error(error):
     # The message of a database error names no values (SQLite/psycopg2 put none in it);
     # the SQL and its parameters are never logged.
     log.error("database failure (%s) on %s %s: %s", kind, request.method, request.path,
-              redact(str(error)))
+              redact(_root_message(error)))
     message = db_failure_message(kind)
     code = "database_busy" if kind == "busy" else "database_unavailable"
     if _wants_json():
