@@ -574,9 +574,6 @@
 
   // ---------------------------------------------------------------- start
 
-  if (window.speechSynthesis && window.speechSynthesis.addEventListener) {
-    window.speechSynthesis.addEventListener("voiceschanged", function () {});
-  }
   show("start");
   startCamera();
 })();
