@@ -249,20 +249,29 @@ def test_backup_command_rotates_old_copies(app, runner):
     assert result.output.count("Rotated out") == 2
 
 
-def test_backup_on_sqlite_is_one_checked_file_with_the_keys(app, runner):
-    """Does a SQLite backup hold a sound database copy and the instance keys?"""
-    if TEST_DATABASE_URL:
-        pytest.skip("SQLite only; the PostgreSQL dump is checked by the restore tests")
+def test_backup_is_one_checked_file_with_the_keys(app, runner):
+    """Does a backup hold a sound copy of the database (SQLite copy or pg_dump) and the keys?"""
     assert runner.invoke(args=["backup"]).exit_code == 0
     [made] = _backups(app)
+    data = "station.dump" if TEST_DATABASE_URL else "station.sqlite3"
     with tarfile.open(made, "r:gz") as tar:
-        assert sorted(tar.getnames()) == ["MANIFEST.json", "badge_key", "secret_key",
-                                          "station.sqlite3"]
+        assert sorted(tar.getnames()) == sorted(["MANIFEST.json", "badge_key", "secret_key", data])
         assert tar.extractfile("badge_key").read().decode() == app.config["BADGE_KEY"]
-        copy = os.path.join(os.path.dirname(made), "check.sqlite3")
+        assert tar.extractfile("secret_key").read().decode() == app.config["SECRET_KEY"]
+        manifest = json.loads(tar.extractfile("MANIFEST.json").read())
+        copy = os.path.join(os.path.dirname(made), "check-" + data)
         with open(copy, "wb") as fh:
-            fh.write(tar.extractfile("station.sqlite3").read())
-    con = sqlite3.connect(copy)
-    assert con.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
-    assert con.execute("SELECT code FROM station").fetchall() == [(app.config["STATION_CODE"],)]
-    con.close()
+            fh.write(tar.extractfile(data).read())
+    assert manifest["stations"] == [app.config["STATION_CODE"]]
+    assert manifest["migrations"][0] == "0001_initial"
+    if TEST_DATABASE_URL:
+        import subprocess
+        listing = subprocess.run([backup.pg_tool("pg_restore"), "--list", copy],
+                                 capture_output=True, text=True, check=True).stdout
+        assert "TABLE DATA public visit" in listing
+    else:
+        con = sqlite3.connect(copy)
+        assert con.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+        assert con.execute("SELECT code FROM station").fetchall() == [
+            (app.config["STATION_CODE"],)]
+        con.close()
