@@ -4,11 +4,20 @@ import uuid
 
 from flask import abort, current_app, flash, g, redirect, render_template, request, url_for
 
-from core.i18n import _
+from core.i18n import _, lazy_gettext as _l
 from models import Service, audit, db
 from station_admin import bp
 from station_admin.auth import current_station, permission_required
 from station_admin.ui import parse_int
+
+
+PICTOGRAM_LABELS = {
+    "assistive": _l("Assistive devices"), "care": _l("Care"), "counselling": _l("Counselling"),
+    "daycare": _l("Day care"), "education": _l("Talks"), "employment": _l("Employment"),
+    "errands": _l("Errands"), "home_visit": _l("Home visit"), "legal": _l("Legal aid"),
+    "meals": _l("Meals"), "other": _l("Other"), "policy": _l("Policy advice"),
+    "recreation": _l("Recreation"), "rehab": _l("Rehabilitation"),
+}
 
 
 def pictograms():
@@ -53,7 +62,8 @@ def _read_form(errors):
 def _render(station, errors=(), form=None, service=None, status=200):
     return render_template("station_admin/services.html", station=station,
                            services=catalogue(station), pictos=pictograms(), errors=list(errors),
-                           form=form or {}, editing=service), status
+                           form=form or {}, editing=service,
+                           picto_labels=PICTOGRAM_LABELS), status
 
 
 @bp.route("/services")
