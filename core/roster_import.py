@@ -85,8 +85,6 @@ HEADER_ALIASES = {
                          "volunteernumber", "volunteerid"],
 }
 _ALIAS_INDEX = {}
-# The reason column of our own error report: ignored when staff import the corrected report.
-REPORT_REASON_HEADERS = ("错误原因", "reasonforrefusal")
 
 
 def _norm_header(text):
