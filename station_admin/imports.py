@@ -51,9 +51,15 @@ def _clean_old():
             pass
 
 
+def _private(path, mode="wb"):
+    """Open a new file only this server's user may read: rosters hold personal data."""
+    return os.fdopen(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600), mode,
+                     **({"encoding": "utf-8"} if "b" not in mode else {}))
+
+
 def _write_meta(token, meta):
     tmp = _path(token, ".json.tmp")
-    with open(tmp, "w", encoding="utf-8") as fh:
+    with _private(tmp, "w") as fh:
         json.dump(meta, fh, ensure_ascii=False)
     os.replace(tmp, _path(token, ".json"))
 
@@ -62,6 +68,7 @@ def _load(token):
     """The choices of an upload made by the signed-in account at this station, or 404."""
     if not _TOKEN_RE.match(token or ""):
         abort(404)
+    _clean_old()
     try:
         with open(_path(token, ".json"), encoding="utf-8") as fh:
             meta = json.load(fh)
@@ -122,7 +129,7 @@ def import_people():
                 error = str(problem)
         if error is None:
             token = secrets.token_urlsafe(18)
-            with open(_path(token, ".bin"), "wb") as fh:
+            with _private(_path(token, ".bin")) as fh:
                 fh.write(data)
             _write_meta(token, {"station": current_station().id, "user": g.user.id,
                                 "filename": filename[:200], "kind": kind, "sheet": table.sheet,
@@ -269,7 +276,7 @@ def import_apply(token):
         raise
     os.remove(working)
     if result.errors:
-        with open(_path(token, ".errors.xlsx"), "wb") as fh:
+        with _private(_path(token, ".errors.xlsx")) as fh:
             fh.write(roster_import.error_report(table, result.preview.plans))
     meta["result"] = {"created": result.created, "updated": result.updated,
                       "unchanged": result.unchanged, "skipped": result.skipped,
