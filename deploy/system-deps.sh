@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
-# Install the Debian packages that tests and badge printing need, if any is missing.
+# Install the Debian packages that tests and badge printing need, if any is missing:
+# Chromium, CJK fonts, poppler, PostgreSQL (tests/run.sh starts one), systemd-analyze.
 set -euo pipefail
 need=()
 command -v chromium >/dev/null || need+=(chromium)
 [ -e /usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc ] || need+=(fonts-noto-cjk)
 command -v pdftoppm >/dev/null || need+=(poppler-utils)
 ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || need+=(postgresql)
+command -v systemd-analyze >/dev/null || need+=(systemd)  # checks the deploy/ units
 if [ ${#need[@]} -gt 0 ]; then
   if [ "$(id -u)" != 0 ]; then
     echo "Missing Debian packages: ${need[*]} (run: sudo apt-get install ${need[*]})" >&2
