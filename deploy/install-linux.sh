@@ -63,7 +63,9 @@ done
 systemctl daemon-reload
 (cd "$DEST" && runuser -u station -- env INSTANCE_PATH=/var/lib/station DEMO_DATA=0 \
   "$DEST/.venv/bin/flask" --app app first-run)
-systemctl enable --now station.service station-backup.timer station-close-shifts.timer
+systemctl enable station.service station-backup.timer station-close-shifts.timer
+systemctl restart station.service  # after an upgrade: the new code, migrated on start
+systemctl start station-backup.timer station-close-shifts.timer
 
 echo "5/6 Chromium policy (camera and sound for http://127.0.0.1:$PORT only)"
 install -d /etc/chromium/policies/managed
