@@ -227,7 +227,7 @@ def _batch_page(status=200, error=None, selected=()):
     kind = request.values.get("kind", "")
     if kind not in ("", "resident", "volunteer", "staff"):
         kind = ""
-    show = request.values.get("show", "unprinted")
+    show = request.values.get("show", "all" if selected else "unprinted")
     rows = _station_rows(station, kind)
     unprinted = [r for r in rows if r[1] is not None and r[1].printed_at is None]
     listed = unprinted if show == "unprinted" else rows
@@ -241,8 +241,12 @@ def _batch_page(status=200, error=None, selected=()):
 @bp.route("/badges")
 @permission_required("manage_badges")
 def badges():
-    """Batch printing: choose people, or everyone whose badge has not been printed yet."""
-    return _batch_page()[0]
+    """Batch printing: choose people, or everyone whose badge has not been printed yet.
+
+    ``?ids=1,2,3`` (as the roster import links here) pre-selects those people.
+    """
+    ids = [i for i in request.args.get("ids", "").split(",") if i.strip().isdigit()][:MAX_BATCH]
+    return _batch_page(selected=ids)[0]
 
 
 @bp.route("/badges/print", methods=["POST"])

@@ -287,3 +287,20 @@ def test_other_station_badge_prints_its_own_station_name(app):
         named = badge_print.render_card(badge_print.Card("第二驿站", "测*", "resident", payload))
         assert _difference(image.convert("L").crop((0, 0, 400, 120)),
                            named.convert("L").crop((0, 0, 400, 120))) < 1
+
+
+def test_batch_page_preselects_ids_from_the_roster_import(app, client):
+    """Does /admin/badges?ids=… (the import's 'print everyone imported') tick exactly those people?"""
+    from models import db
+    from tests.conftest import gen_person, gen_user, login_as
+    with app.app_context(), db.connection_context():
+        chosen = [gen_person()[0] for _ in range(2)]
+        other, _ = gen_person()
+        user = gen_user("staff")
+    login_as(client, user)
+    ids = ",".join(str(p.id) for p in chosen)
+    html = client.get("/admin/badges?ids=%s" % ids).get_data(as_text=True)
+    for person in chosen:
+        assert 'value="%d" id="p%d" checked' % (person.id, person.id) in html
+    assert 'value="%d" id="p%d" checked' % (other.id, other.id) not in html
+    assert 'value="%d" id="p%d"' % (other.id, other.id) in html
