@@ -61,8 +61,15 @@ for unit in station.service station-backup.service station-backup.timer \
   install -m 0644 "$DEST/deploy/$unit" /etc/systemd/system/$unit
 done
 systemctl daemon-reload
-(cd "$DEST" && runuser -u station -- env INSTANCE_PATH=/var/lib/station DEMO_DATA=0 \
-  "$DEST/.venv/bin/flask" --app app first-run)
+as_station() {
+  (cd "$DEST" && set -a && . /etc/default/station && set +a &&
+   runuser -u station -- env INSTANCE_PATH=/var/lib/station DEMO_DATA=0 "$@")
+}
+if [ -e /var/lib/station/station.sqlite3 ] || grep -q '^DATABASE_URL=' /etc/default/station; then
+  echo "    a backup before the upgrade"
+  as_station "$DEST/.venv/bin/flask" --app app backup || echo "    (backup failed: see above)"
+fi
+as_station "$DEST/.venv/bin/flask" --app app first-run
 systemctl enable station.service station-backup.timer station-close-shifts.timer
 systemctl restart station.service  # after an upgrade: the new code, migrated on start
 systemctl start station-backup.timer station-close-shifts.timer
