@@ -2,13 +2,17 @@
 
     .venv/bin/python deploy/serve.py            host, port and threads from the configuration
 
-The access log goes to a rotating file (ACCESS_LOG, default instance/logs/access.log);
-waitress's "task queue depth" warnings are kept out of the console.
+The access log goes to a rotating file (ACCESS_LOG, default instance/logs/access.log), one
+line per request with its status and duration but never its query string; waitress's "task
+queue depth" warnings are kept out of the console. Health problems (see /healthz) are logged
+once at start. SIGTERM (systemctl stop) ends the server like Ctrl+C.
 """
 import logging
 import logging.handlers
 import os
+import signal
 import sys
+import time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, ROOT)
@@ -31,10 +35,17 @@ class AccessLog:
             status_holder["status"] = status.split(" ", 1)[0]
             return start_response(status, headers, exc_info)
 
-        result = self.app(environ, _start)
-        self.logger.info('%s "%s %s" %s', environ.get("REMOTE_ADDR", "-"),
-                         environ.get("REQUEST_METHOD"), environ.get("PATH_INFO"),
-                         status_holder.get("status", "-"))
+        started = time.monotonic()
+        try:
+            result = self.app(environ, _start)
+        except Exception:
+            status_holder["status"] = "500"
+            raise
+        finally:
+            self.logger.info('%s "%s %s" %s %dms', environ.get("REMOTE_ADDR", "-"),
+                             environ.get("REQUEST_METHOD"), environ.get("PATH_INFO"),
+                             status_holder.get("status", "-"),
+                             (time.monotonic() - started) * 1000)
         return result
 
 
@@ -60,6 +71,12 @@ def main():
     log_path = cfg["ACCESS_LOG"] or os.path.join(app.instance_path, "logs", "access.log")
     wsgi = AccessLog(app, access_logger(log_path))
     host, port = cfg["HOST"], int(cfg["PORT"])
+    with app.app_context():
+        from core import health
+        for problem in health.report(app)[1]:  # said once at start, then at /healthz
+            logging.getLogger("station").warning("health: %s", problem)
+    # systemd stops the service with SIGTERM: leave the serving loop like on Ctrl+C.
+    signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(0))
     print("Serving on http://%s:%d  (kiosk: /kiosk/, admin: /admin/)" % (host, port), flush=True)
     serve(wsgi, host=host, port=port, threads=int(cfg["THREADS"]), ident="station",
           clear_untrusted_proxy_headers=True, channel_timeout=60)

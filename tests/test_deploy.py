@@ -161,12 +161,14 @@ def test_start_script_serves_with_waitress_and_logs_without_query_strings(tmp_pa
         assert body["problems"] == ["No backup has been made yet. Run the backup command or "
                                     "check the backup timer."]
     finally:
-        server.terminate()
+        server.terminate()  # SIGTERM, as systemctl stop sends
         output = server.communicate(timeout=10)[0]
+    assert server.returncode == 0, output
     assert "Serving on http://127.0.0.1:%d" % port in output
     with open(tmp_path / "instance" / "logs" / "access.log", encoding="utf-8") as fh:
         log = fh.read()
-    assert '"GET /kiosk/" 403' in log and '"GET /healthz" 503' in log
+    assert re.search(r'"GET /kiosk/" 403 \d+ms', log) and '"GET /healthz" 503' in log
+    assert "health: 还没有任何备份" in output  # said at start too, in the station language
     assert "%E7%8E%8B" not in log and "王" not in log and "who=" not in log
 
 
