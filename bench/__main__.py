@@ -15,6 +15,8 @@ def main(names):
     """Run the benchmarks and print a header naming the machine and the date."""
     here = os.path.dirname(os.path.abspath(__file__))
     available = sorted(m.name for m in pkgutil.iter_modules([here]) if not m.name.startswith("_"))
+    # A module without main() is a helper of a benchmark (bench/bare_app.py), not one itself.
+    available = [n for n in available if hasattr(importlib.import_module("bench." + n), "main")]
     chosen = names or available
     print("# Benchmarks · %s · %s · %s CPU · Python %s" % (
         time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()), platform.machine(),
