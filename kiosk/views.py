@@ -14,6 +14,7 @@ from flask_babel import get_locale
 
 from core import kiosk_auth
 from core.i18n import _
+from core.security import limiter
 from models import Service, utcnow
 
 bp = Blueprint("kiosk", __name__, url_prefix="/kiosk", template_folder="templates")
@@ -58,7 +59,21 @@ def _server_timing(response):
     return response
 
 
+@bp.route("/enroll", methods=["GET", "POST"])
+@limiter.limit("30 per hour", methods=["POST"])
+def enroll_by_code():
+    """Typing the short enrollment code that the admin view shows, instead of opening the link."""
+    if request.method == "POST":
+        code = "".join(ch for ch in request.form.get("code", "")[:40].upper()
+                       if ch.isalnum())
+        if code and kiosk_auth.pending_for_code(code) is not None:
+            return redirect(url_for("kiosk.enroll", code=code))
+        return render_template("kiosk/enroll_code.html", error=True), 404
+    return render_template("kiosk/enroll_code.html")
+
+
 @bp.route("/enroll/<code>", methods=["GET", "POST"])
+@limiter.limit("30 per hour", methods=["POST"])
 def enroll(code):
     """The one-time enrollment link: confirm, then this browser becomes the kiosk."""
     device = kiosk_auth.pending_for_code(code)

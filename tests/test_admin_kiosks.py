@@ -58,3 +58,25 @@ def test_device_needs_a_name(app, client):
     assert response.status_code == 422 and "起个名字" in response.get_data(as_text=True)
     with app.app_context(), db.connection_context():
         assert KioskDevice.select().count() == 0
+
+
+def test_enroll_by_typing_the_code(app, client):
+    """Can staff enroll a tablet by typing the short code (any case, with spaces) on it?"""
+    token = sign_in(app, client)
+    html = client.post("/admin/kiosks/add", data={"csrf_token": token, "name": "活动室平板"}
+                       ).get_data(as_text=True)
+    code = re.search(r'class="enroll-code"[^>]*>([A-Z0-9]+)<', html).group(1)
+    tablet = app.test_client()
+    refused = tablet.get("/kiosk/")
+    assert refused.status_code == 403 and "/kiosk/enroll" in refused.get_data(as_text=True)
+    page = tablet.get("/kiosk/enroll").get_data(as_text=True)
+    tablet_token = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
+    wrong = tablet.post("/kiosk/enroll", data={"csrf_token": tablet_token, "code": "ABCDE23456"})
+    assert wrong.status_code == 404 and "登记码无效" in wrong.get_data(as_text=True)
+    typed = code[:5].lower() + " " + code[5:]
+    response = tablet.post("/kiosk/enroll", data={"csrf_token": tablet_token, "code": typed})
+    assert response.status_code == 302
+    assert response.headers["Location"].endswith("/kiosk/enroll/%s" % code)
+    assert tablet.post("/kiosk/enroll/%s" % code,
+                       data={"csrf_token": tablet_token}).status_code == 302
+    assert tablet.get("/kiosk/").status_code == 200

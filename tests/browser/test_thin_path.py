@@ -25,3 +25,24 @@ def test_login_page_accessible(live, browser):
     page.goto(live.url + "/admin/login")
     assert axe_violations(page) == []
     page.close()
+
+
+@pytest.mark.parametrize("viewport", [{"width": 1280, "height": 800},
+                                      {"width": 800, "height": 1280}])
+def test_enrollment_pages_accessible(live, browser, viewport):
+    """Do the not-enrolled page and the enrollment-code page pass axe-core, with the code typed?"""
+    context = browser.new_context(viewport=viewport, locale="zh-CN")
+    page = context.new_page()
+    page.goto(live.url + "/kiosk/")
+    assert "此设备尚未登记" in page.content()
+    assert axe_violations(page) == []
+    page.get_by_text("我有登记码").click()
+    page.wait_for_url("**/kiosk/enroll")
+    assert axe_violations(page) == []
+    page.fill("#code", "WRONG23456")
+    page.locator("form.enroll-form button[type=submit]").click()
+    page.get_by_text("登记码无效").wait_for()
+    assert axe_violations(page) == []
+    box = page.locator("#code").bounding_box()
+    assert box["height"] >= 60
+    context.close()
