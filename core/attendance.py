@@ -252,6 +252,16 @@ def record_attendance(activity, person, *, source="scanner", device=None, client
             return existing, False
         existing = Attendance.get_or_none((Attendance.activity == activity)
                                           & (Attendance.person == person))
+        if existing is not None and existing.voided_at is not None and source != "staff":
+            # A new scan after staff voided the row is new evidence that the person came.
+            before = {"voided_at": existing.voided_at, "void_reason": existing.void_reason}
+            existing.voided_at, existing.voided_by, existing.void_reason = None, None, ""
+            existing.at, existing.source, existing.device = at or utcnow(), source, device
+            existing.save()
+            audit("attendance.restore", actor_label="kiosk:%s" % (device.id if device else "-"),
+                  station=activity.station_id, obj=existing, before=before,
+                  after={"activity": activity.id, "person": person.id})
+            return existing, True
         if existing is not None:
             return existing, False
         try:

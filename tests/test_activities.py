@@ -444,3 +444,27 @@ def test_activity_figures_match_an_independent_count(app):
     assert figures["people"] == len(everyone)
     assert list(figures["by_kind"]) == ["group", "event", "class"]
     assert figures["attendances"] > figures["people"] > 0  # repeat attendees across activities
+
+
+def test_scan_after_a_void_restores_the_attendance(app):
+    """Does a kiosk scan of a person whose attendance staff voided count them again, audited?"""
+    import datetime
+    from core import activities, attendance
+    from models import Activity, AuditLog, Attendance, db, default_station, utcnow
+    from tests.conftest import gen_person, gen_user
+    with app.app_context(), db.connection_context():
+        station = default_station()
+        now = utcnow()
+        activity = Activity.create(station=station, name="手工小组", kind="group", starts_at=now,
+                                   local_date=attendance.local_date(station, now))
+        person, _ = gen_person()
+        staff = gen_user("staff")
+        row, _ = attendance.record_attendance(activity, person, source="scanner")
+        activities.void_attendance(row, "扫错了", actor=staff)
+        again, created = attendance.record_attendance(activity, person, source="camera")
+        assert created and again.id == row.id
+        stored = Attendance.get_by_id(row.id)
+        assert stored.voided_at is None and stored.source == "camera"
+        assert Attendance.select().count() == 1
+        assert AuditLog.select().where(AuditLog.action == "attendance.restore").count() == 1
+        assert (datetime.date.today() - stored.at.date()).days <= 1
