@@ -45,7 +45,7 @@ def demo_data_command(if_empty):
         click.echo("The database already holds people; demo data not loaded.")
         return
     summary = demo.load(_station())
-    click.echo("Demo data loaded: %(residents)d residents, %(volunteers)d volunteers, "
+    click.echo("Demo data loaded: %(residents)d residents, %(volunteers)d volunteers, %(activities)d activities, "
                "%(visits)d visits, %(services)d service records, %(shifts)d shifts." % summary)
 
 

@@ -3,7 +3,7 @@ import datetime
 import random
 
 from core import attendance, people
-from models import Consent, Service, audit, db, utcnow
+from models import Activity, ActivityService, Consent, Service, audit, db, utcnow
 
 CATALOGUE = [  # code, 中文, English, pictogram, minutes
     ("rehab", "康复训练", "Rehabilitation exercise", "rehab", 45),
@@ -31,6 +31,14 @@ VOLUNTEERS = [("马红梅", "理发, 陪聊"), ("何永刚", "维修, 代办"), 
               ("邓建华", "法律咨询"), ("冯丽", "文艺, 手工")]
 
 
+ACTIVITIES = [  # days from today, name, kind, local hour, place (empty: the station), services
+    (-5, "手工编织小组", "group", 14, "", ["recreation"]),
+    (-3, "康复操课程", "class", 9, "", ["rehab"]),
+    (-1, "残疾人权益政策宣讲", "event", 10, "社区文化活动中心", ["policy", "education"]),
+    ("Dec 3", "国际残疾人日游园会", "event", 9, "街道广场", ["recreation"]),
+]
+
+
 def ensure_catalogue(station=None):
     """Create the standard catalogue (station-wide entries) if it is missing; return it."""
     services = []
@@ -47,7 +55,7 @@ def ensure_catalogue(station=None):
 def load(station, days=7, seed=2026):
     """Fill the station with demo people and `days` days of history; a summary of counts."""
     rng = random.Random(seed)
-    summary = dict(residents=0, volunteers=0, visits=0, services=0, shifts=0)
+    summary = dict(residents=0, volunteers=0, visits=0, services=0, shifts=0, activities=0)
     with db.atomic():
         services = ensure_catalogue(station)
         residents = []
@@ -97,5 +105,27 @@ def load(station, days=7, seed=2026):
                 if rng.random() < 0.7:
                     attendance.check_out(resident, station, at=arrive + datetime.timedelta(
                         minutes=rng.randint(30, 150)))
+        by_code = {service.code: service for service in services}
+        for offset, name, kind, hour, place, codes in ACTIVITIES:
+            if offset == "Dec 3":  # the International Day of Persons with Disabilities
+                day = datetime.date(today.year, 12, 3)
+                if day <= today:
+                    day = datetime.date(today.year + 1, 12, 3)
+                offset = (day - today).days
+            day = today + datetime.timedelta(days=offset)
+            starts = attendance.local_to_utc(station, day, datetime.time(hour, 0))
+            activity = Activity.create(
+                station=station, name=name, kind=kind, starts_at=starts,
+                ends_at=starts + datetime.timedelta(hours=2), local_date=day,
+                place=place or station.name, at_station=not place,
+                organiser=station.organisation or station.name, capacity=30)
+            for code in codes:
+                ActivityService.create(activity=activity, service=by_code[code])
+            if offset < 0:
+                for person in rng.sample(residents, 6) + rng.sample(volunteers, 2):
+                    attendance.record_attendance(activity, person, source="scanner",
+                                                 at=starts + datetime.timedelta(
+                                                     minutes=rng.randint(-10, 15)))
+            summary["activities"] += 1
         audit("demo.load", actor_label="demo", station=station, after=summary)
     return summary
