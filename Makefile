@@ -43,8 +43,10 @@ test: dev-deps system-deps
 bench: dev-deps system-deps
 	$(PY) -m bench
 
+## Regenerate docs/screenshots/ (kiosk and admin, tablet sizes) for the README.
 screenshots: dev-deps system-deps
 	$(PY) -m tests.browser.screenshots
+	$(PY) -m tests.browser.admin_screenshots
 
 clean:
 	rm -rf $(VENV) .pytest_cache
