@@ -4,7 +4,7 @@ import logging
 import re
 import sqlite3
 
-from flask import current_app, jsonify, render_template, request
+from flask import abort, current_app, jsonify, render_template, request
 from flask.sessions import SecureCookieSessionInterface
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
@@ -239,17 +239,36 @@ def protect_logs(app):
             logger.addFilter(REDACT_FILTER)
 
 
+# --- input no text field may hold ----------------------------------------------------
+
+def _holds_nul(multidict):
+    return any("\x00" in key or any("\x00" in value for value in values)
+               for key, values in multidict.lists())
+
+
+def refuse_nul_characters():
+    """400 for a NUL character in a query or form field: no person types one, PostgreSQL
+    cannot store one (psycopg2 raises ValueError, a 500), and C code may cut text at it."""
+    if _holds_nul(request.args):
+        abort(400)
+    if request.method in ("POST", "PUT", "PATCH") and request.mimetype in (
+            "application/x-www-form-urlencoded", "multipart/form-data"):
+        if _holds_nul(request.form):
+            abort(400)
+
+
 # --- wiring ---------------------------------------------------------------------
 
 def init_app(app):
     """Headers on every response, Secure cookies over HTTPS, the rate limiter, the database
-    failure handler and redacted logs."""
+    failure handler, redacted logs and no NUL characters in form fields."""
     app.config.setdefault("RATELIMIT_ENABLED", True)
     limiter.init_app(app)
     app.session_interface = SessionInterface()
     protect_logs(app)
     app.register_error_handler(OperationalError, handle_database_error)
     app.register_error_handler(sqlite3.OperationalError, handle_database_error)
+    app.before_request(refuse_nul_characters)
 
     @app.after_request
     def _headers(response):

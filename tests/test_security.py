@@ -321,3 +321,17 @@ def test_redact_blanks_values_and_keeps_the_rest():
     for secret in ("0123456789ABCDEFGHJKMN", "110105199003071234", "13812345678", "hunter2"):
         assert secret not in cleaned
     assert "/kiosk/api/scan status 200" in cleaned and "next=/admin/" in cleaned
+
+
+def test_nul_character_in_a_form_is_refused(app, client):
+    """Is a NUL character in a form field or query refused with 400 (PostgreSQL cannot store
+    it), storing nothing?"""
+    with app.app_context(), db.connection_context():
+        user = gen_user("staff", username="sunli")
+    response = client.post("/admin/login", data={"username": "sunli\x00", "password": "x",
+                                                 "csrf_token": csrf_token(client)})
+    assert response.status_code == 400
+    assert "没有保存" in response.get_data(as_text=True)
+    assert client.get("/admin/login?next=/admin/%00").status_code == 400
+    with app.app_context(), db.connection_context():
+        assert StaffUser.get_by_id(user.id).failed_logins == 0
