@@ -515,14 +515,16 @@ def restore(path, app=None, now=None):
             raise BackupError("%s cannot be restored: %s. Nothing was changed."
                               % (path, "; ".join(problems)))
         known = {m.name for m in Migration.load_directory(models.SCHEMA_DIR)}
-        newer = [m for m in manifest.get("migrations", []) if m not in known]
+        found = list(manifest.get("migrations", []))
+        if kind == "sqlite":
+            found += sqlite_summary(data)[0]  # the file's own history, not only the manifest's
+        newer = sorted({m for m in found if m not in known})
         if newer:
             raise BackupError("%s was made by a newer version of the station software (schema "
                               "%s). Upgrade this server first (git pull, make init). Nothing was "
                               "changed." % (path, ", ".join(newer)))
         saved = _save_before_restore(app, directory, now or utcnow())
-        if not db.is_closed():
-            db.close()
+        models.close_database(db.obj)  # every pooled connection, before the file is replaced
         if kind == "sqlite":
             sqlite_put_in_place(data, sqlite_path(app))
         else:
@@ -539,7 +541,7 @@ def restore(path, app=None, now=None):
 
 def _describe(manifest):
     counts = manifest.get("counts", {})
-    return ("%d stations, %d people, %d visits, %d service records, %d volunteer shifts"
+    return ("%d station(s), %d people, %d visits, %d service records, %d volunteer shifts"
             % (counts.get("station", 0), counts.get("person", 0), counts.get("visit", 0),
                counts.get("service_record", 0), counts.get("volunteer_shift", 0)))
 
