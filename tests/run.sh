@@ -9,6 +9,11 @@ cd "$(dirname "$0")/.."
 PY=.venv/bin/python
 BACKENDS=${TEST_BACKENDS:-"sqlite postgresql"}
 status=0
+# The suite sets its own configuration: none of the operator's settings (e.g. PORT, which
+# the Makefile exports) may leak into it.
+for name in $("$PY" -c 'from core.settings import SETTINGS; print(" ".join(s.name for s in SETTINGS))'); do
+  unset "$name"
+done
 
 run_sqlite() {
   echo "=== tests on SQLite"
