@@ -39,7 +39,6 @@ def load_config(app, test_config=None):
         WTF_CSRF_TIME_LIMIT=None,  # a kiosk page stays open all day
         WTF_CSRF_SSL_STRICT=False,
         PERMANENT_SESSION_LIFETIME=12 * 3600,
-        JSON_AS_ASCII=False,
     )
 
 
@@ -81,6 +80,7 @@ def create_app(test_config=None, instance_path=None):
     load_config(app, test_config)
     app.config["MAX_CONTENT_LENGTH"] = int(app.config["MAX_CONTENT_LENGTH"])
     app.config["SESSION_COOKIE_SECURE"] = bool(app.config["SESSION_COOKIE_SECURE"])
+    app.json.ensure_ascii = False  # Chinese in JSON as it is, not \u escapes
 
     models.init_app(app)
     i18n.init_app(app)

@@ -378,11 +378,23 @@ def make_database(url, instance_path):
         # BEGIN IMMEDIATE: a transaction that reads and then writes (every check-in) takes the
         # write lock up front and waits busy_timeout for it; a deferred one fails at once with
         # "database is locked" when another connection wrote since its read (SQLITE_BUSY_SNAPSHOT).
+        # A pool keeps each worker thread's connection open between requests, so the
+        # pragmas run once per connection rather than once per request.
+        if url.startswith("sqlite://"):
+            url = "sqlite+pool://" + url[len("sqlite://"):]
         database = connect(url, pragmas=SQLITE_PRAGMAS, check_same_thread=False,
-                           lock_type="IMMEDIATE")
+                           lock_type="IMMEDIATE", max_connections=64, stale_timeout=600)
     else:
         database = connect(url)  # peewee 4 runs in autocommit mode: no autorollback needed
     return database
+
+
+def close_database(database):
+    """Close every connection of a database, pooled ones included (tests, restore)."""
+    if not database.is_closed():
+        database.close()
+    if hasattr(database, "close_all"):
+        database.close_all()
 
 
 def is_sqlite():

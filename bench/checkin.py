@@ -173,7 +173,7 @@ class RealStation:
         sys.path.insert(0, ROOT)
         from app import create_app
         from core import badges
-        from models import Badge, Person, db, default_station
+        from models import Badge, Person, close_database, db, default_station
         app = create_app({"DEMO_DATA": False, "DATABASE_URL": ""}, instance_path=self.instance)
         key = app.config["BADGE_KEY"]
         with app.app_context(), db.connection_context():
@@ -190,7 +190,7 @@ class RealStation:
                               for pid, t in tokens]
                 for start in range(0, len(badge_rows), 400):
                     Badge.insert_many(badge_rows[start:start + 400]).execute()
-        app.extensions["database"].close()
+        close_database(app.extensions["database"])
         self.start()
         self.enroll()
         return [badges.payload_for(t) for _, t in tokens]

@@ -102,26 +102,38 @@ def check_in(person, station, *, source="scanner", device=None, client_id=None, 
 
     A retry with the same client id returns the first visit. A second check-in
     the same day raises AlreadyCheckedIn: the kiosk then offers services or
-    check-out instead.
+    check-out instead. The hot path of the kiosk: one read, one insert.
     """
-    with db.atomic():
+    at = at or utcnow()
+    day = local_date(station, at)
+    today = ((Visit.person == person) & (Visit.station == station) & (Visit.local_date == day)
+             & Visit.voided_at.is_null())
+    try:
+        with db.atomic():
+            # One read answers both "is this a retry?" and "is the person already in?".
+            condition = ((Visit.client_id == client_id) | today) if client_id else today
+            rows = list(Visit.select().where(condition)
+                        .order_by(Visit.at.desc(), Visit.id.desc()))
+            for row in rows:
+                if client_id and row.client_id == client_id:
+                    return row, False
+            if rows:
+                check_ins = [r for r in rows if r.kind == "check_in" and r.voided_at is None
+                             and r.person_id == person.id and r.local_date == day]
+                raise AlreadyCheckedIn(check_ins[-1] if check_ins else rows[-1])
+            visit = Visit.create(station=station, person=person, kind="check_in", at=at,
+                                 local_date=day, source=source, device=device,
+                                 client_id=client_id or None, recorded_by=recorded_by)
+            if recorded_by is not None:
+                audit("visit.add", actor=recorded_by, station=station, obj=visit,
+                      after={"person": person.id, "kind": "check_in", "at": at})
+    except IntegrityError:
+        # The same client id committed by a concurrent request (PostgreSQL's isolation).
         existing = _by_client_id(Visit, client_id)
-        if existing is not None:
-            return existing, False
-        at = at or utcnow()
-        day = local_date(station, at)
-        if day_status(person, station, day) != "none":
-            first = (Visit.select().where((Visit.person == person) & (Visit.station == station)
-                                          & (Visit.local_date == day) & (Visit.kind == "check_in")
-                                          & Visit.voided_at.is_null()).first())
-            raise AlreadyCheckedIn(first)
-        visit, created = _create_once(Visit, client_id, station=station, person=person,
-                                      kind="check_in", at=at, local_date=day, source=source,
-                                      device=device, recorded_by=recorded_by)
-        if created and recorded_by is not None:
-            audit("visit.add", actor=recorded_by, station=station, obj=visit,
-                  after={"person": person.id, "kind": "check_in", "at": at})
-    return visit, created
+        if existing is None:
+            raise
+        return existing, False
+    return visit, True
 
 
 def check_out(person, station, *, source="scanner", device=None, client_id=None, at=None,

@@ -2,7 +2,7 @@
 import hashlib
 import secrets
 
-from models import KioskDevice, audit, db, utcnow
+from models import KioskDevice, Station, audit, db, utcnow
 
 COOKIE = "kiosk_device"
 COOKIE_MAX_AGE = 5 * 365 * 24 * 3600
@@ -17,7 +17,8 @@ def device_for_key(key):
     """The enrolled, unrevoked device holding this key, or None."""
     if not key or len(key) > 100:
         return None
-    device = KioskDevice.get_or_none(KioskDevice.key_hash == hash_secret(key))
+    device = (KioskDevice.select(KioskDevice, Station).join(Station)
+              .where(KioskDevice.key_hash == hash_secret(key)).first())
     if device is None or device.revoked_at is not None or device.enrolled_at is None:
         return None
     return device

@@ -73,7 +73,7 @@ def app(tmp_path):
     yield application
     if not db.is_closed():
         db.close()
-    application.extensions["database"].close()
+    models.close_database(application.extensions["database"])
 
 
 @pytest.fixture

@@ -26,6 +26,7 @@ def test_scan_checks_in_and_staff_see_it(app, client):
     data = response.get_json()
     assert data["ok"] and data["state"] == "checked_in"
     assert data["person"]["masked_name"] == "张*娟"
+    assert "张*娟".encode() in response.data  # UTF-8, not \u escapes
     assert "张秀娟" not in response.get_data(as_text=True)
     staff = app.test_client()
     with app.app_context(), db.connection_context():

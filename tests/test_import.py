@@ -193,7 +193,7 @@ def test_dry_run_leaves_database_file_identical(app, runner, tmp_path):
         if not models.is_sqlite():
             return table_checksums(app, models.MODELS)
         db.close() if not db.is_closed() else None
-        app.extensions["database"].close()
+        models.close_database(app.extensions["database"])
         found = {}
         for suffix in ("", "-wal", "-shm"):
             if os.path.exists(db_path + suffix):

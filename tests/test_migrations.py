@@ -34,4 +34,4 @@ def test_init_db_on_a_fresh_instance(tmp_path):
     assert "0001_initial" in result.output
     with app.app_context(), db.connection_context():
         assert Station.select().count() == 1
-    app.extensions["database"].close()
+    models.close_database(app.extensions["database"])

@@ -279,6 +279,6 @@ def app_for(tmp_path):
                          instance_path=str(tmp_path / "instance"))
         with app.app_context(), models.db.connection_context():
             yield app
-        app.extensions["database"].close()
+        models.close_database(app.extensions["database"])
         models.db.initialize(database)
     return make

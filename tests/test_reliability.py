@@ -199,7 +199,7 @@ def test_no_acknowledged_check_in_lost_across_kills(tmp_path):
         run_load(app, server, port, kiosk, kiosk_csrf, residents, walk_ins, tmp_path)
     finally:
         server.stop()
-        app.extensions["database"].close()
+        models.close_database(app.extensions["database"])
 
 
 def run_load(app, server, port, kiosk, kiosk_csrf, residents, walk_ins, tmp_path):
@@ -401,7 +401,7 @@ def sqlite_app(tmp_path):
     yield application
     if not db.is_closed():
         db.close()
-    application.extensions["database"].close()
+    models.close_database(application.extensions["database"])
 
 
 def scan(client, token, payload, client_id):

@@ -128,7 +128,7 @@ def test_secure_cookie_setting_applies_on_http(tmp_path):
     client = app.test_client()
     response = login_as(client, user)
     assert "secure" in flags(cookie_named(response, app.config["SESSION_COOKIE_NAME"]))
-    app.extensions["database"].close()
+    models.close_database(app.extensions["database"])
 
 
 # --- logging in -------------------------------------------------------------------
@@ -162,7 +162,7 @@ def test_login_rate_limited_per_address(tmp_path):
     other.environ_base["REMOTE_ADDR"] = "10.0.0.9"
     assert wrong_login(other, user.username).status_code == 401
     limiter.reset()
-    app.extensions["database"].close()
+    models.close_database(app.extensions["database"])
 
 
 def test_lockout_refuses_right_password_until_unlock_staff(app, client, runner):

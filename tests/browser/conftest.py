@@ -86,7 +86,7 @@ def live(tmp_path_factory):
     live_server = LiveServer(app, "http://127.0.0.1:%d" % port, server, thread)
     yield live_server
     live_server.stop()
-    app.extensions["database"].close()
+    models.close_database(app.extensions["database"])
 
 
 @pytest.fixture(scope="module")

@@ -252,7 +252,7 @@ def station_server(config=None):
         finally:
             server.close()
             thread.join(timeout=5)
-            app.extensions["database"].close()
+            models.close_database(app.extensions["database"])
 
 
 def enroll(app, url, context):
