@@ -80,15 +80,17 @@ def _utc_hour(field):
     """An SQL expression for the UTC 'YYYY-MM-DD HH' of a timestamp (SQLite or PostgreSQL)."""
     if is_sqlite():
         return fn.strftime("%Y-%m-%d %H", field)
-    return fn.to_char(field, "YYYY-MM-DD HH24")
+    # coerce(False): the text as PostgreSQL gives it, not turned back into a datetime.
+    return fn.to_char(field, "YYYY-MM-DD HH24").coerce(False)
 
 
 def _local_hour_counts(model, cond, field, zone):
     counts = [0] * 24
     for bucket, n in model.select(_utc_hour(field), fn.COUNT(model.id)).where(cond) \
             .group_by(_utc_hour(field)).tuples():
-        at = datetime.datetime.strptime(bucket, "%Y-%m-%d %H").replace(
-            tzinfo=datetime.timezone.utc)
+        if not isinstance(bucket, datetime.datetime):
+            bucket = datetime.datetime.strptime(bucket, "%Y-%m-%d %H")
+        at = bucket.replace(tzinfo=datetime.timezone.utc)
         counts[at.astimezone(zone).hour] += n
     return counts
 
