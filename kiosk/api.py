@@ -79,6 +79,14 @@ def resolve_badge(payload):
                   station=g.station, obj=badge)
         return None, _refuse("revoked_badge", _("This badge is no longer valid. Please ask "
                                                 "staff for your new badge."))
+    if badge.person.station_id != g.station.id:
+        # A district keeps each station's people to itself: another station's kiosk neither
+        # names the person nor records anything for them.
+        with db.atomic():
+            audit("kiosk.other_station_badge", actor_label="kiosk:%d" % g.device.id,
+                  station=g.station)
+        return None, _refuse("other_station", _("This badge belongs to another station. "
+                                                "Please ask staff here for help."))
     return badge, None
 
 

@@ -141,3 +141,24 @@ def test_each_station_has_its_own_local_day(ctx):
     assert v_east.local_date == datetime.date(2026, 3, 2)
     assert v_west.local_date == datetime.date(2026, 3, 1)
     assert Person.select().where(Person.station == west).count() == 1
+
+
+def test_another_stations_badge_is_refused_at_a_kiosk(app, two_stations):
+    """Does station B's kiosk refuse A's resident without naming them or recording anything?"""
+    b, a = two_stations["B"], two_stations["A"]
+    with app.app_context(), db.connection_context():
+        _device, code = new_enrollment("乙站平板", b["station"])
+        before = Visit.select().count()
+    kiosk = app.test_client()
+    token = csrf_token(kiosk, "/kiosk/enroll/%s" % code)
+    kiosk.post("/kiosk/enroll/%s" % code, data={"csrf_token": token})
+    token = csrf_token_meta(kiosk, "/kiosk/")
+    response = kiosk.post("/kiosk/api/scan", json={"payload": a["payload"], "source": "scanner",
+                                                   "client_id": "other-station-1"},
+                          headers={"X-CSRFToken": token})
+    assert response.status_code == 422
+    body = response.get_json()
+    assert body["error"] == "other_station" and "其他驿站" in body["message"]
+    assert "person" not in body and NAMES["A"][0][0] not in response.get_data(as_text=True)
+    with app.app_context(), db.connection_context():
+        assert Visit.select().count() == before
