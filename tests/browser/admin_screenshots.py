@@ -117,7 +117,52 @@ def admin_pages(ids):
         ("staff", "/admin/staff"),
         ("staff-edit", "/admin/staff/%d" % ids["staff_user"]),
         ("audit", "/admin/audit"),
+        ("reports", "/admin/reports"),
+        ("activities", "/admin/activities"),
+        ("badges", "/admin/badges"),
+        ("person-badge", "/admin/people/%d/badge" % ids["person"]),
+        ("import", "/admin/import"),
     ]
+
+
+PRINTOUTS = [  # (file name, admin URL of a PDF, page to show)
+    ("print-sign-in-sheet", "/admin/reports/sign-in-sheet.pdf?date={today}", 0),
+]
+
+
+def render_pdf_page(data, path, page_index=0, scale=1.2):
+    """Render one page of a PDF to a PNG (what a printer would put on paper)."""
+    import pypdfium2
+    pdf = pypdfium2.PdfDocument(data)
+    pdf[page_index].render(scale=scale).to_pil().convert("L").save(path, optimize=True)
+    pdf.close()
+
+
+def printouts(app, page, url, ids):
+    """PNGs of what staff print: a badge, a badge sheet, the day's 签到表."""
+    from core import badge_print, badge_sheets, people
+    from models import Person, db
+    saved = []
+    for name, target, index in PRINTOUTS:
+        response = page.request.get(url + target.format(**ids))
+        assert response.ok, (target, response.status)
+        path = os.path.join(OUT_DIR, name + ".png")
+        render_pdf_page(response.body(), path, index)
+        saved.append(path)
+    with app.app_context(), db.connection_context():
+        person = Person.get_by_id(ids["person"])
+        badge = people.current_badge(person)
+        path = os.path.join(OUT_DIR, "print-badge.png")
+        with open(path, "wb") as fh:
+            fh.write(badge_print.badge_png(person, badge))
+        saved.append(path)
+        cards = [badge_print.card_for(p, people.current_badge(p))
+                 for p in Person.select().where(Person.erased_at.is_null())
+                 .order_by(Person.id).limit(10) if people.current_badge(p)]
+        path = os.path.join(OUT_DIR, "print-badge-sheet.png")
+        render_pdf_page(badge_sheets.sheet_pdf(cards), path, 0, scale=0.8)
+        saved.append(path)
+    return saved
 
 
 def sign_in(page, url, username="admin-demo", password="demo password"):
@@ -172,6 +217,7 @@ def main():
         page.screenshot(path=path)
         saved.append(path)
         page.goto(url + "/admin/?lang=zh")
+        saved += printouts(app, page, url, ids)
         context.close()
         browser.close()
     for path in saved:
