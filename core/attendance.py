@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 from peewee import IntegrityError
 
 from models import (Attendance, HelpRequest, ServiceRecord, Visit, VolunteerShift, audit, db,
-                    utcnow)
+                    fetch_rows, utcnow)
 
 
 class AlreadyCheckedIn(Exception):
@@ -106,14 +106,16 @@ def check_in(person, station, *, source="scanner", device=None, client_id=None, 
     """
     at = at or utcnow()
     day = local_date(station, at)
-    today = ((Visit.person == person) & (Visit.station == station) & (Visit.local_date == day)
-             & Visit.voided_at.is_null())
     try:
         with db.atomic():
             # One read answers both "is this a retry?" and "is the person already in?".
-            condition = ((Visit.client_id == client_id) | today) if client_id else today
-            rows = list(Visit.select().where(condition)
-                        .order_by(Visit.at.desc(), Visit.id.desc()))
+            same_day = ('"person_id" = ? AND "station_id" = ? AND "local_date" = ? '
+                        'AND "voided_at" IS NULL')
+            params = [person.id, station.id, day.isoformat()]
+            if client_id:
+                same_day = '"client_id" = ? OR (%s)' % same_day
+                params.insert(0, client_id)
+            rows = fetch_rows(Visit, same_day, *params, order_by='"at" DESC, "id" DESC')
             for row in rows:
                 if client_id and row.client_id == client_id:
                     return row, False

@@ -2,7 +2,7 @@
 import hashlib
 import secrets
 
-from models import KioskDevice, Station, audit, db, utcnow
+from models import KioskDevice, Station, audit, db, fetch_one, utcnow
 
 COOKIE = "kiosk_device"
 COOKIE_MAX_AGE = 5 * 365 * 24 * 3600
@@ -17,10 +17,10 @@ def device_for_key(key):
     """The enrolled, unrevoked device holding this key, or None."""
     if not key or len(key) > 100:
         return None
-    device = (KioskDevice.select(KioskDevice, Station).join(Station)
-              .where(KioskDevice.key_hash == hash_secret(key)).first())
+    device = fetch_one(KioskDevice, '"key_hash" = ?', hash_secret(key))
     if device is None or device.revoked_at is not None or device.enrolled_at is None:
         return None
+    device.station = fetch_one(Station, '"id" = ?', device.station_id)
     return device
 
 

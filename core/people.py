@@ -5,7 +5,7 @@ from flask import current_app
 
 from core import badges
 from models import (CARD_NUMBER_RE, DISABILITY_CATEGORIES, Badge, Consent, Person, audit, db,
-                    utcnow)
+                    fetch_one, utcnow)
 
 _LATIN_RE = re.compile(r"^[A-Za-z][A-Za-z .'-]*$")
 
@@ -125,8 +125,10 @@ def revoke_badge(badge, *, actor=None, actor_label="", reason=""):
 
 def find_badge(token):
     """The badge with this token (revoked or not), or None."""
-    return (Badge.select(Badge, Person).join(Person)
-            .where(Badge.token_hash == badges.token_hash(token)).first())
+    badge = fetch_one(Badge, '"token_hash" = ?', badges.token_hash(token))
+    if badge is not None:
+        badge.person = fetch_one(Person, '"id" = ?', badge.person_id)
+    return badge
 
 
 def add_person(station, name, kind, *, actor=None, actor_label="", phone="", **fields):
