@@ -368,6 +368,29 @@ def fetch_rows(model, where, *params, order_by=""):
     return list(model.raw(sql, *params))
 
 
+def insert_row(model, **values):
+    """Insert one row of `model` with fixed INSERT text per set of columns; the new object.
+
+    The hot-path twin of ``model.create(**values)`` (see fetch_rows): defaults are filled
+    and values converted by the fields exactly as the ORM does.
+    """
+    for name, field in model._meta.fields.items():
+        if name not in values and name != "id" and field.default is not None:
+            values[name] = field.default() if callable(field.default) else field.default
+    names = tuple(sorted(values))
+    key = (model, names, db.obj.param)
+    sql = _RAW_SQL.get(key)
+    fields = [model._meta.fields[n] for n in names]
+    if sql is None:
+        sql = 'INSERT INTO "%s" (%s) VALUES (%s) RETURNING "id"' % (
+            model._meta.table_name, ", ".join('"%s"' % f.column_name for f in fields),
+            ", ".join([db.obj.param] * len(fields)))
+        _RAW_SQL[key] = sql
+    params = [f.db_value(values[f.name]) for f in fields]
+    row_id = db.execute_sql(sql, params).fetchone()[0]
+    return model(id=row_id, **values)
+
+
 def fetch_one(model, where, *params):
     """The first row of `model` matching a fixed WHERE clause, or None (see fetch_rows)."""
     rows = fetch_rows(model, where, *params)

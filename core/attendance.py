@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 from peewee import IntegrityError
 
 from models import (Attendance, HelpRequest, ServiceRecord, Visit, VolunteerShift, audit, db,
-                    fetch_rows, utcnow)
+                    fetch_rows, insert_row, utcnow)
 
 
 class AlreadyCheckedIn(Exception):
@@ -123,9 +123,9 @@ def check_in(person, station, *, source="scanner", device=None, client_id=None, 
                 check_ins = [r for r in rows if r.kind == "check_in" and r.voided_at is None
                              and r.person_id == person.id and r.local_date == day]
                 raise AlreadyCheckedIn(check_ins[-1] if check_ins else rows[-1])
-            visit = Visit.create(station=station, person=person, kind="check_in", at=at,
-                                 local_date=day, source=source, device=device,
-                                 client_id=client_id or None, recorded_by=recorded_by)
+            visit = insert_row(Visit, station=station, person=person, kind="check_in", at=at,
+                               local_date=day, source=source, device=device,
+                               client_id=client_id or None, recorded_by=recorded_by)
             if recorded_by is not None:
                 audit("visit.add", actor=recorded_by, station=station, obj=visit,
                       after={"person": person.id, "kind": "check_in", "at": at})
