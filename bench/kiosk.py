@@ -101,7 +101,7 @@ def main():
         state = context.storage_state()
         page = context.new_page()
         page.goto(url + "/kiosk/")
-        page.wait_for_function("document.getElementById('kiosk').dataset.screen === 'start'")
+        page.locator("#kiosk[data-screen='start']").wait_for()
         painted, server = [], []
         for index, (_, payload) in enumerate(residents):
             result = page.evaluate(SCAN_JS, payload)
@@ -110,8 +110,7 @@ def main():
                 server.append(result["server"])
             page.locator('[data-action="services-skip"]').click()
             page.locator('[data-action="finish"]:visible').click()
-            page.wait_for_function(
-                "document.getElementById('kiosk').dataset.screen === 'start'")
+            page.locator("#kiosk[data-screen='start']").wait_for()
         context.close()
         browser.close()
 
@@ -128,8 +127,8 @@ def main():
             context.grant_permissions(["camera"], origin=url)
             page = context.new_page()
             page.goto(url + "/kiosk/")
-            page.wait_for_function("document.getElementById('kiosk').dataset.screen "
-                                   "=== 'services'", timeout=20000)
+            # A locator, not wait_for_function: the page's CSP forbids the eval it would use.
+            page.locator("#kiosk[data-screen='services']").wait_for(timeout=20000)
             decode = page.evaluate(DECODE_JS)
             context.close()
             camera_browser.close()
