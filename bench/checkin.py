@@ -7,9 +7,9 @@ resident):
 - bare:  bench/bare_app.py, Flask + peewee + SQLite doing only a look-up and an insert;
 - real:  deploy/serve.py, the station server as deployed: POST /kiosk/api/scan with the
          enrolled device cookie, the session and the CSRF header, through every check;
-- pooled: the same server with DATABASE_URL=sqlite+pool://... (connections kept open
-         between requests instead of opened and closed per request), to show what that
-         setting is worth.
+- pooled: the same server with DATABASE_URL=sqlite+pool://... : connections kept open but
+         without the station's queue for writers (models.StationSqliteDatabase), so waiting
+         writers sleep in SQLite's busy handler; shows what the queue does for p99.
 
 Printed: requests per second, p50 and p99 latency for each, the ratio real/bare (target
 >= 0.8, p99 <= 100 ms), and the real server's resident memory after 10,000 check-ins.
