@@ -69,6 +69,9 @@ SETTINGS = [
             bool),
     Setting("BACKUP_DIR", "",
             "Where `flask --app app backup` writes copies. Empty: instance/backups."),
+    Setting("BACKUP_EVERY_HOURS", 24,
+            "While the server runs it makes a backup when the newest is older than this "
+            "(0: only the backup command and its timer make backups).", int),
     Setting("BACKUP_KEEP_DAILY", 7, "Daily backups kept.", int),
     Setting("BACKUP_KEEP_WEEKLY", 5, "Weekly backups kept.", int),
     Setting("BACKUP_KEEP_MONTHLY", 12, "Monthly backups kept.", int),

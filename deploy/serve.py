@@ -75,6 +75,8 @@ def main():
         from core import health
         for problem in health.report(app)[1]:  # said once at start, then at /healthz
             logging.getLogger("station").warning("health: %s", problem)
+    from core import keeper
+    keeper.start(app)  # hourly: a backup when one is due, open shifts past closing time
     # systemd stops the service with SIGTERM: leave the serving loop like on Ctrl+C.
     signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(0))
     print("Serving on http://%s:%d  (kiosk: /kiosk/, admin: /admin/)" % (host, port), flush=True)

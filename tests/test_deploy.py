@@ -138,7 +138,8 @@ def test_start_script_serves_with_waitress_and_logs_without_query_strings(tmp_pa
         _reset_postgres(url)
     port = _free_port()
     env = dict(os.environ, INSTANCE_PATH=str(tmp_path / "instance"), PORT=str(port),
-               HOST="127.0.0.1", THREADS="2", DEMO_DATA="0", DATABASE_URL=url)
+               HOST="127.0.0.1", THREADS="2", DEMO_DATA="0", DATABASE_URL=url,
+               BACKUP_EVERY_HOURS="0")  # no backup by the server itself: /healthz must say so
     subprocess.run([sys.executable, "-m", "flask", "--app", "app", "init-db"], cwd=ROOT,
                    env=env, check=True, capture_output=True)
     server = subprocess.Popen([sys.executable, os.path.join(DEPLOY, "serve.py")], cwd=ROOT,
@@ -184,3 +185,35 @@ def test_guides_name_only_files_that_exist():
     assert named, "the guides should point at the files they describe"
     missing = [n for n in sorted(named) if not os.path.exists(os.path.join(DEPLOY, n))]
     assert not missing
+
+
+@pytest.mark.sqlite_only  # the server's own PostgreSQL backups (pg_dump): see test_backup
+def test_the_running_server_makes_its_first_backup(tmp_path):
+    """Does deploy/serve.py, with no timer installed, make a backup itself when none exists?"""
+    port = _free_port()
+    env = dict(os.environ, INSTANCE_PATH=str(tmp_path / "instance"), PORT=str(port),
+               HOST="127.0.0.1", THREADS="2", DEMO_DATA="0", DATABASE_URL="")
+    subprocess.run([sys.executable, "-m", "flask", "--app", "app", "init-db"], cwd=ROOT,
+                   env=env, check=True, capture_output=True)
+    server = subprocess.Popen([sys.executable, os.path.join(DEPLOY, "serve.py")], cwd=ROOT,
+                              env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                              text=True)
+    backups = tmp_path / "instance" / "backups"
+    try:
+        for _ in range(100):
+            if backups.is_dir() and any(p.name.endswith(".tar.gz") for p in backups.iterdir()):
+                break
+            time.sleep(0.1)
+        body = None
+        for _ in range(50):
+            try:
+                body = json.loads(urllib.request.urlopen(
+                    "http://127.0.0.1:%d/healthz" % port, timeout=2).read())
+                break
+            except OSError:
+                time.sleep(0.1)
+    finally:
+        server.terminate()
+        server.communicate(timeout=10)
+    assert [p.name for p in backups.iterdir() if p.name.endswith(".tar.gz")]
+    assert body is not None and body["ok"] is True
