@@ -564,15 +564,36 @@ def init_app(app):
         click.echo("Database is up to date.")
 
 
+def closing_time_setting(text):
+    """CLOSING_TIME ("21:00") as a time; a clear error for anything else."""
+    try:
+        return datetime.datetime.strptime(str(text).strip(), "%H:%M").time()
+    except ValueError:
+        raise click.ClickException("CLOSING_TIME must look like 21:00, not %r." % (text,))
+
+
 def ensure_default_station(app=None):
-    """Create the station named in the configuration if it does not exist; return it."""
+    """The station named in the configuration, created or brought in line with it.
+
+    The configuration is where the default station's name, time zone, language and closing
+    time are set; init-db and first-run apply them (one transaction, audited when changed).
+    """
     app = app or current_app
-    code = app.config["STATION_CODE"]
-    station = Station.get_or_none(Station.code == code)
-    if station is None:
-        station = Station.create(code=code, name=app.config["STATION_NAME"],
-                                 timezone=app.config["STATION_TIMEZONE"],
-                                 language=app.config["DEFAULT_LANGUAGE"])
+    cfg = app.config
+    wanted = {"name": cfg["STATION_NAME"], "timezone": cfg["STATION_TIMEZONE"],
+              "language": cfg["DEFAULT_LANGUAGE"],
+              "closing_time": closing_time_setting(cfg["CLOSING_TIME"])}
+    with db.atomic():
+        station = Station.get_or_none(Station.code == cfg["STATION_CODE"])
+        if station is None:
+            return Station.create(code=cfg["STATION_CODE"], **wanted)
+        before = {k: getattr(station, k) for k in wanted if getattr(station, k) != wanted[k]}
+        if before:
+            for key in before:
+                setattr(station, key, wanted[key])
+            station.save()
+            audit("station.configure", actor_label="config", station=station, obj=station,
+                  before=before, after={k: wanted[k] for k in before})
     return station
 
 

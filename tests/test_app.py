@@ -67,3 +67,21 @@ def test_unknown_page_has_a_clear_message(client):
     response = client.get("/no-such-page")
     assert response.status_code == 404
     assert "此页面不存在" in response.get_data(as_text=True)
+
+
+def test_default_station_follows_the_configuration(app, runner):
+    """Do the configured name, time zone and closing time reach the station at init-db?"""
+    import datetime
+
+    from models import AuditLog, Station, db
+    app.config.update(STATION_NAME="和居二号驿站", CLOSING_TIME="18:30",
+                      STATION_TIMEZONE="Asia/Urumqi")
+    assert runner.invoke(args=["init-db"]).exit_code == 0
+    with app.app_context(), db.connection_context():
+        station = Station.get(Station.code == app.config["STATION_CODE"])
+        assert station.name == "和居二号驿站" and station.timezone == "Asia/Urumqi"
+        assert station.closing_time == datetime.time(18, 30)
+        assert AuditLog.select().where(AuditLog.action == "station.configure").count() == 1
+    app.config["CLOSING_TIME"] = "half past six"
+    result = runner.invoke(args=["init-db"])
+    assert result.exit_code != 0 and "21:00" in result.output
