@@ -296,14 +296,6 @@ def add_walk_in(activity, *, actor, person=None, name="", kind="resident", phone
         elif person.station_id != activity.station_id or person.erased_at is not None:
             raise ActivityError(_("This person is not registered at this station."))
         row, created = record_attendance(activity, person, source="staff", recorded_by=actor)
-        if not created and row.voided_at is not None:
-            before = {"voided_at": row.voided_at, "void_reason": row.void_reason}
-            row.voided_at, row.voided_by, row.void_reason = None, None, ""
-            row.recorded_by, row.source = actor, "staff"
-            row.save()
-            audit("attendance.restore", actor=actor, station=activity.station_id, obj=row,
-                  before=before, after={"activity": activity.id, "person": person.id})
-            created = True
     return row, created, person
 
 

@@ -14,11 +14,16 @@ from models import (Attendance, HelpRequest, ServiceRecord, Visit, VolunteerShif
 
 
 class AlreadyCheckedIn(Exception):
-    """The person already checked in today; the visit is attached."""
+    """The person already checked in today; `last` is their latest check event of the day."""
 
-    def __init__(self, visit):
+    def __init__(self, last):
         super().__init__("already checked in")
-        self.visit = visit
+        self.last = last
+
+    @property
+    def state(self):
+        """'in' or 'out', as day_status would say."""
+        return "in" if self.last.kind == "check_in" else "out"
 
 
 class NotCheckedIn(Exception):
@@ -119,10 +124,8 @@ def check_in(person, station, *, source="scanner", device=None, client_id=None, 
             for row in rows:
                 if client_id and row.client_id == client_id:
                     return row, False
-            if rows:
-                check_ins = [r for r in rows if r.kind == "check_in" and r.voided_at is None
-                             and r.person_id == person.id and r.local_date == day]
-                raise AlreadyCheckedIn(check_ins[-1] if check_ins else rows[-1])
+            if rows:  # newest first: the day's latest check-in or check-out
+                raise AlreadyCheckedIn(rows[0])
             visit = insert_row(Visit, station=station, person=person, kind="check_in", at=at,
                                local_date=day, source=source, device=device,
                                client_id=client_id or None, recorded_by=recorded_by)
@@ -266,13 +269,15 @@ def record_attendance(activity, person, *, source="scanner", device=None, client
             return existing, False
         existing = Attendance.get_or_none((Attendance.activity == activity)
                                           & (Attendance.person == person))
-        if existing is not None and existing.voided_at is not None and source != "staff":
-            # A new scan after staff voided the row is new evidence that the person came.
+        if existing is not None and existing.voided_at is not None:
+            # A new scan or walk-in after a void is new evidence that the person came.
             before = {"voided_at": existing.voided_at, "void_reason": existing.void_reason}
             existing.voided_at, existing.voided_by, existing.void_reason = None, None, ""
             existing.at, existing.source, existing.device = at or utcnow(), source, device
+            existing.recorded_by = recorded_by
             existing.save()
-            audit("attendance.restore", actor_label="kiosk:%s" % (device.id if device else "-"),
+            audit("attendance.restore", actor=recorded_by,
+                  actor_label="" if recorded_by else "kiosk:%s" % (device.id if device else "-"),
                   station=activity.station_id, obj=existing, before=before,
                   after={"activity": activity.id, "person": person.id})
             return existing, True

@@ -133,8 +133,8 @@ def api_scan():
             visit, created = attendance.check_in(person, g.station, source=source,
                                                  device=g.device, client_id=client_id)
             result.update(state="checked_in", visit_id=visit.id, created=created)
-        except attendance.AlreadyCheckedIn:
-            result.update(state=attendance.day_status(person, g.station))
+        except attendance.AlreadyCheckedIn as already:
+            result.update(state=already.state)
     elif person.kind == "volunteer":
         result.update(state="on_shift" if attendance.open_shift(person) else "off_shift")
     else:
