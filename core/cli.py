@@ -8,6 +8,7 @@ from flask import current_app
 from flask.cli import with_appcontext
 
 from core import backup, demo, people, roster_import, security_cli
+from core.kiosk_auth import ENROLL_HOURS, new_enrollment
 from models import ROLES, KioskDevice, Person, StaffUser, Station, audit, db, default_station
 
 
@@ -127,23 +128,6 @@ def badge_command(person_id, out, full_name):
         audit("badge.print", actor_label="cli", station=person.station_id, obj=badge,
               detail="png %s" % ("full name" if full_name else "masked name"))
     click.echo("Badge of person %d written to %s" % (person_id, out))
-
-
-ENROLL_HOURS = 24
-
-
-def new_enrollment(name, station, actor=None, actor_label=""):
-    """Create a kiosk device awaiting enrollment; return (device, one-time code)."""
-    from core.kiosk_auth import hash_secret
-    code = secrets.token_urlsafe(16)
-    with db.atomic():
-        device = KioskDevice.create(
-            station=station, name=name, enroll_code_hash=hash_secret(code),
-            enroll_expires_at=datetime.datetime.utcnow() + datetime.timedelta(hours=ENROLL_HOURS),
-            created_by=actor)
-        audit("kiosk.create", actor=actor, actor_label=actor_label, station=station, obj=device,
-              after={"name": name})
-    return device, code
 
 
 @click.command("enroll-kiosk")

@@ -1,4 +1,5 @@
 """Kiosk devices: enrollment by one-time code, then a device key in a cookie."""
+import datetime
 import hashlib
 import secrets
 
@@ -6,11 +7,36 @@ from models import KioskDevice, Station, audit, db, fetch_one, utcnow
 
 COOKIE = "kiosk_device"
 COOKIE_MAX_AGE = 5 * 365 * 24 * 3600
+ENROLL_HOURS = 24
+CODE_ALPHABET = "ABCDEFGHJKMNPQRSTVWXYZ23456789"  # nothing to confuse: no 0/O, 1/I/L, U
+CODE_LENGTH = 10  # ~49 bits, single use, valid ENROLL_HOURS hours, typing rate-limited
 
 
 def hash_secret(secret):
     """SHA-256 of a random secret (enrollment codes and device keys are 128-bit random)."""
     return hashlib.sha256(secret.encode()).hexdigest()
+
+
+def short_code():
+    """A random enrollment code a person can type on the tablet."""
+    return "".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_LENGTH))
+
+
+def new_enrollment(name, station, actor=None, actor_label=""):
+    """Create a kiosk device awaiting enrollment; return (device, one-time code).
+
+    The same code is the last part of the enrollment link and what staff can type on the
+    tablet instead.
+    """
+    code = short_code()
+    with db.atomic():
+        device = KioskDevice.create(
+            station=station, name=name, enroll_code_hash=hash_secret(code),
+            enroll_expires_at=utcnow() + datetime.timedelta(hours=ENROLL_HOURS),
+            created_by=actor)
+        audit("kiosk.create", actor=actor, actor_label=actor_label, station=station, obj=device,
+              after={"name": name})
+    return device, code
 
 
 def device_for_key(key):

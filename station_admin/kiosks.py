@@ -1,23 +1,12 @@
 """Kiosk devices: enroll a tablet (a one-time link and a short code), name, revoke, last seen."""
-import secrets
-
 from flask import abort, flash, g, redirect, render_template, request, url_for
 
 from core import kiosk_auth
-from core.cli import ENROLL_HOURS, new_enrollment
+from core.kiosk_auth import ENROLL_HOURS, new_enrollment
 from core.i18n import _
 from models import KioskDevice, audit, db, utcnow
 from station_admin import bp
 from station_admin.auth import current_station, permission_required
-
-# No 0/O, 1/I/L, U: easy to read aloud and to type on the tablet.
-CODE_ALPHABET = "ABCDEFGHJKMNPQRSTVWXYZ23456789"
-CODE_LENGTH = 10  # ~49 bits, single use, valid ENROLL_HOURS hours
-
-
-def short_code():
-    """A random enrollment code a person can type."""
-    return "".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_LENGTH))
 
 
 def device_status(device):
@@ -71,12 +60,7 @@ def kiosk_add():
     name = _name(errors)
     if errors:
         return _render(station, errors, 422)
-    code = short_code()
-    with db.atomic():
-        device, _link_code = new_enrollment(name, station, actor=g.user)
-        # One code serves both the link and typing on the tablet.
-        device.enroll_code_hash = kiosk_auth.hash_secret(code)
-        device.save()
+    device, code = new_enrollment(name, station, actor=g.user)
     link = url_for("kiosk.enroll", code=code, _external=True)
     return _render(station, new_device=device, link=link, code=code)
 

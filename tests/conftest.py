@@ -132,7 +132,7 @@ def login_as(client, user, password=PASSWORD):
 
 def enroll_kiosk(app, client, name="前台平板"):
     """Enroll the test client as a kiosk device; returns (device, csrf token for the API)."""
-    from core.cli import new_enrollment
+    from core.kiosk_auth import new_enrollment
     with app.app_context(), db.connection_context():
         device, code = new_enrollment(name, models.default_station())
     token = csrf_token(client, "/kiosk/enroll/%s" % code)

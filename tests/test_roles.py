@@ -8,7 +8,7 @@ import pytest
 
 import models
 from core import attendance
-from core.cli import new_enrollment
+from core.kiosk_auth import new_enrollment
 from core.demo import ensure_catalogue
 from models import ROLES, Activity, Consent, StaffUser, db
 from station_admin.roles import PERMISSIONS, PUBLIC_ENDPOINTS, can

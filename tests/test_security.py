@@ -102,7 +102,7 @@ def test_cookies_secure_behind_https(app):
     session = flags(cookie_named(response, app.config["SESSION_COOKIE_NAME"]))
     assert "secure" in session and "httponly" in session
 
-    from core.cli import new_enrollment
+    from core.kiosk_auth import new_enrollment
     kiosk = app.test_client()
     with app.app_context(), db.connection_context():
         _, code = new_enrollment("平板", models.default_station())

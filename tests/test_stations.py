@@ -5,7 +5,7 @@ import pytest
 
 import models
 from core import attendance, exports
-from core.cli import new_enrollment
+from core.kiosk_auth import new_enrollment
 from models import Person, Station, Visit, db
 from tests.conftest import csrf_token, csrf_token_meta, gen_person, gen_user, login_as
 

@@ -19,7 +19,7 @@ VIEWPORT = {"width": 1280, "height": 800}
 def arrange(station):
     """Demo history plus a lively today; returns ids the screen list needs."""
     from core import attendance, corrections, demo, people
-    from core.cli import new_enrollment
+    from core.kiosk_auth import new_enrollment
     from models import (Consent, HelpRequest, Person, ServiceRecord, StaffUser, Visit,
                         VolunteerShift, utcnow)
     from core.security import hash_password

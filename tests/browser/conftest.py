@@ -122,7 +122,7 @@ def launch(playwright_instance):
 
 def enroll_context(live, context, name="前台平板"):
     """Enroll a browser context as a kiosk through the one-time link; returns the device id."""
-    from core.cli import new_enrollment
+    from core.kiosk_auth import new_enrollment
     with live.data():
         device, code = new_enrollment(name, models.default_station())
     page = context.new_page()

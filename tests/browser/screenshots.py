@@ -258,7 +258,7 @@ def station_server(config=None):
 def enroll(app, url, context):
     """Enroll a browser context as a kiosk; returns the device id."""
     import models
-    from core.cli import new_enrollment
+    from core.kiosk_auth import new_enrollment
     from models import db
     with app.app_context(), db.connection_context():
         device, code = new_enrollment("前台平板", models.default_station())
