@@ -17,7 +17,7 @@ import threading
 import click
 from flask import current_app, g
 from peewee import (
-    AutoField, BooleanField, CharField, DatabaseProxy, DateField, DateTimeField,
+    BooleanField, CharField, DatabaseProxy, DateField, DateTimeField,
     ForeignKeyField, IntegerField, Model, SqliteDatabase, TextField, TimeField,
 )
 from playhouse.db_url import connect, register_database
@@ -158,6 +158,15 @@ class Service(BaseModel):
 
     class Meta:
         indexes = ((("station", "code"), True),)
+
+    def label(self, lang):
+        """The service's name in a language (Chinese when it has no English name)."""
+        return service_name(self.name_zh, self.name_en, lang)
+
+
+def service_name(name_zh, name_en, lang):
+    """A service's name in `lang`: English only when asked for and present."""
+    return name_en if lang == "en" and name_en else name_zh
 
 
 class ActivitySeries(BaseModel):

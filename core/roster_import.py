@@ -25,6 +25,7 @@ import click
 from flask.cli import with_appcontext
 
 from core import people
+from core.attendance import local_date
 from core.i18n import _, lazy_gettext as _l
 from models import Consent, ImportMapping, Person, audit, db, utcnow
 
@@ -600,7 +601,11 @@ class Consented:
 
 
 def check_consent(method, given_on, today=None):
-    """A Consented from form or command-line values; RowProblem with a message when unusable."""
+    """A Consented from form or command-line values; RowProblem with a message when unusable.
+
+    `today` is the station's local day (core.attendance.local_date): a consent signed this
+    morning in Chongqing is not "in the future" on a server whose clock runs in UTC.
+    """
     today = today or datetime.date.today()
     if method not in CONSENT_METHODS:
         raise RowProblem(_("Choose how consent was obtained."))
@@ -1013,7 +1018,7 @@ def _import_people(file, dry_run, kind, consent_method, consent_date, sheet, map
     consent = None
     if consent_method or consent_date:
         try:
-            consent = check_consent(consent_method, consent_date)
+            consent = check_consent(consent_method, consent_date, today=local_date(station))
         except RowProblem as problem:
             raise click.ClickException(str(problem))
         consent.note = "roster import (command line)"

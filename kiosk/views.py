@@ -105,13 +105,6 @@ def catalogue(station):
                 .order_by(Service.sort_order, Service.id))
 
 
-def service_label(service, lang):
-    """A service's name in the kiosk's language."""
-    if lang == "en" and service.name_en:
-        return service.name_en
-    return service.name_zh
-
-
 def pictogram_file(service):
     """The pictogram file of a service (static/img/services/), 'other' when it has none."""
     name = service.pictogram or "other"
@@ -167,7 +160,7 @@ def start():
     device.save(only=[type(device).last_seen_at])
     lang = get_locale().language  # runs the locale selector: ?lang=, session, device
     default_lang = device.language or current_app.config["DEFAULT_LANGUAGE"]
-    services = [{"id": s.id, "label": service_label(s, lang), "pictogram": pictogram_file(s)}
+    services = [{"id": s.id, "label": s.label(lang), "pictogram": pictogram_file(s)}
                 for s in catalogue(g.station)]
     activity = current_activity(device)
     config = {

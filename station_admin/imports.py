@@ -15,6 +15,7 @@ from flask import (abort, current_app, flash, g, redirect, render_template, requ
                    url_for)
 
 from core import roster_import
+from core.attendance import local_date
 from core.i18n import _
 from models import audit, db, utcnow
 from station_admin import bp
@@ -192,8 +193,8 @@ def import_mapping(token):
         method = request.form.get("consent", "none") if may_consent else "none"
         if method != "none":
             try:
-                consent = roster_import.check_consent(method,
-                                                      request.form.get("consent_date", ""))
+                consent = roster_import.check_consent(
+                    method, request.form.get("consent_date", ""), today=local_date(station))
             except roster_import.RowProblem as problem:
                 errors.append(str(problem))
         meta["mapping"] = mapping
@@ -217,7 +218,7 @@ def import_mapping(token):
         columns=columns, samples=_samples(table, mapping), fields=roster_import.FIELDS,
         remembered=remembered, errors=errors, may_consent=may_consent,
         form_consent=form_consent, kinds=_kind_labels(),
-        today=datetime.date.today().isoformat()), 400 if errors else 200
+        today=local_date(station).isoformat()), 400 if errors else 200
 
 
 # --- step 3: preview ----------------------------------------------------------------------------

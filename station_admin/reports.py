@@ -11,7 +11,7 @@ from core.attendance import local_date, to_local
 from core.i18n import _
 from core.people import has_consent
 from models import (AuditLog, Person, Service, ServiceRecord, Station,
-                    Visit, audit, db)
+                    Visit, audit, db, service_name)
 from station_admin import bp
 from station_admin.auth import permission_required
 from station_admin.roles import can
@@ -191,7 +191,7 @@ def _by_period(data):
 
 def _charts(data):
     periods, unit = _by_period(data)
-    services = [(s["name_zh"] if g.get("lang", "zh") == "zh" else s["name_en"], s["records"])
+    services = [(service_name(s["name_zh"], s["name_en"], g.get("lang", "zh")), s["records"])
                 for s in data["by_service"]]
     categories = [(_category_label(c["category"]), c["service_count"])
                   for c in data["by_category"]]
@@ -438,8 +438,7 @@ def day_sheet_rows(station, day):
                    .where((ServiceRecord.station == station) & (ServiceRecord.local_date == day)
                           & ServiceRecord.voided_at.is_null()).order_by(ServiceRecord.at)):
         row = entry(record.recipient)
-        name = record.service.name_zh if g.get("lang", "zh") == "zh" else \
-            (record.service.name_en or record.service.name_zh)
+        name = record.service.label(g.get("lang", "zh"))
         if name not in row["services"]:
             row["services"].append(name)
 

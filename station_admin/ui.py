@@ -3,6 +3,7 @@ import datetime
 
 from core.attendance import local_to_utc, to_local
 from core.i18n import _, lazy_gettext as _l
+from models import service_name
 from station_admin import bp
 
 PERSON_KIND_LABELS = {"resident": _l("Resident"), "volunteer": _l("Volunteer"),
@@ -46,6 +47,12 @@ def localtime_filter(at, station, fmt="%H:%M"):
     if at is None:
         return ""
     return to_local(station, at).strftime(fmt)
+
+
+@bp.app_template_global("service_name")
+def _service_name(name_zh, name_en, lang):
+    """A service's name in `lang` (models.service_name), for rows that are not Service objects."""
+    return service_name(name_zh, name_en, lang)
 
 
 @bp.app_template_filter("kind_label")
