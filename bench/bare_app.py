@@ -14,8 +14,7 @@ import sys
 from flask import Flask, jsonify, request
 from peewee import CharField, DateTimeField, IntegerField, Model, SqliteDatabase
 
-PRAGMAS = {"journal_mode": "wal", "foreign_keys": 1, "busy_timeout": 10000,
-           "synchronous": "normal", "cache_size": -16000}
+from models import SQLITE_PRAGMAS as PRAGMAS  # noqa: E402  the station's own pragmas
 
 db = SqliteDatabase(None, pragmas=PRAGMAS, check_same_thread=False, lock_type="IMMEDIATE")
 

@@ -260,6 +260,12 @@ def close_open_shifts(station, now=None):
     return closed
 
 
+def close_all_open_shifts(now=None):
+    """close_open_shifts for every station; the shifts closed."""
+    from models import Station
+    return [shift for station in Station.select() for shift in close_open_shifts(station, now)]
+
+
 def record_attendance(activity, person, *, source="scanner", device=None, client_id=None,
                       at=None, recorded_by=None):
     """Record a person at an activity, once; (attendance, created)."""

@@ -154,13 +154,6 @@ def png_bytes(image):
     return buffer.getvalue()
 
 
-def card_image(person, payload, station_name, full_name=False):
-    """The badge of a person as a CR80 image, for a given payload."""
-    return render_card(Card(station=station_name,
-                            name=person.name if full_name else masked_name(person.name),
-                            kind=person.kind, payload=payload, number="No. %d" % person.id))
-
-
 def badge_png(person, badge, full_name=False, station_name=None, layout="card"):
     """PNG bytes of a person's badge: a CR80 card, or a phone picture (layout="phone")."""
     card = card_for(person, badge, full_name, station_name)

@@ -172,11 +172,8 @@ def export_command(day, fmt, out, station_code):
 @connected
 def close_shifts_command():
     """Close volunteer shifts left open past closing time (run nightly by a timer)."""
-    from core.attendance import close_open_shifts
-    total = 0
-    for station in Station.select():
-        total += len(close_open_shifts(station))
-    click.echo("%d open shifts closed and marked for review." % total)
+    from core.attendance import close_all_open_shifts
+    click.echo("%d open shifts closed and marked for review." % len(close_all_open_shifts()))
 
 
 @click.command("first-run")

@@ -10,8 +10,8 @@ import logging
 import threading
 
 from core import backup
-from core.attendance import close_open_shifts
-from models import Station, db, utcnow
+from core.attendance import close_all_open_shifts
+from models import db, utcnow
 
 log = logging.getLogger("station.keeper")
 CHECK_EVERY_SECONDS = 3600
@@ -40,8 +40,7 @@ def tick(app, now=None):
                 log.exception("backup failed")
         try:
             with db.connection_context():
-                for station in Station.select():
-                    done["closed_shifts"] += len(close_open_shifts(station, now))
+                done["closed_shifts"] = len(close_all_open_shifts(now))
         except Exception:
             log.exception("closing open shifts failed")
     return done

@@ -17,11 +17,11 @@ local clock. Voided records never count. Erased people keep their anonymous reco
 figures do not change when someone is erased.
 """
 import datetime
-import importlib
 from collections import defaultdict
 
 from peewee import fn
 
+from core.activities import activity_figures
 from core.attendance import station_zone
 from models import (DISABILITY_CATEGORIES, PERSON_KINDS, Person, Service, ServiceRecord, Station,
                     Visit, VolunteerShift, db, is_sqlite)
@@ -296,14 +296,6 @@ def compare_stations(start, end):
     return out
 
 
-def activity_figures(station, start, end):
-    """core.activities.activity_figures when that module is present, else None."""
-    try:
-        module = importlib.import_module("core.activities")
-    except ImportError:
-        return None
-    figures = getattr(module, "activity_figures", None)
-    return figures(station, start, end) if figures else None
 
 
 __all__ = ["report", "service_counts", "volunteer_hours", "volunteer_shifts",

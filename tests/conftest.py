@@ -106,12 +106,21 @@ def gen_person(kind="resident", name=None, station=None):
     return person, people.badge_payload(badge)
 
 
+_PASSWORD_HASH = []  # scrypt is slow on purpose: hash the one test password once
+
+
 def gen_user(role="admin", username=None, station=None):
     """A staff account with the password PASSWORD."""
     station = station if station is not None else (None if role == "district_admin"
                                                    else models.default_station())
     return StaffUser.create(username=username or "%s-%s" % (role, uuid.uuid4().hex[:6]),
-                            role=role, password_hash=hash_password(PASSWORD), station=station)
+                            role=role, password_hash=_password_hash(), station=station)
+
+
+def _password_hash():
+    if not _PASSWORD_HASH:
+        _PASSWORD_HASH.append(hash_password(PASSWORD))
+    return _PASSWORD_HASH[0]
 
 
 def csrf_token(client, path="/admin/login"):
