@@ -158,7 +158,7 @@ def export_command(day, fmt, out, station_code):
     except ValueError:
         raise click.ClickException("The date must look like 2026-12-03.")
     station = _station(station_code)
-    rows = exports.day_log_rows(station, the_day, sensitive=False)
+    rows = exports.day_log_rows(station, the_day)
     data = exports.to_csv(rows) if fmt == "csv" else exports.to_xlsx(rows, sheet="%s" % day)
     with open(out, "wb") as fh:
         fh.write(data)

@@ -3,6 +3,8 @@ import csv
 import io
 
 from core.attendance import to_local
+from peewee import JOIN
+
 from models import Person, Service, ServiceRecord, Visit, VolunteerShift
 
 DAY_LOG_HEADER = ["时间 Time", "类型 Type", "姓名 Name", "身份 Kind", "服务 Service",
@@ -19,36 +21,66 @@ def _name(person):
     return person.name or "（已删除 erased #%d）" % person.id
 
 
-def day_log_rows(station, day, sensitive=False):
-    """The day's log as rows (header first), in time order: visits, services, shifts."""
-    entries = []
-    for v in (Visit.select(Visit, Person).join(Person)
-              .where((Visit.station == station) & (Visit.local_date == day))):
-        entries.append((v.at, [KIND_LABELS[v.kind], _name(v.person),
-                               PERSON_KIND_LABELS.get(v.person.kind, ""), "", "", "", v.source,
-                               "作废 void: " + v.void_reason if v.voided_at else "", ""]))
-    for r in (ServiceRecord.select(ServiceRecord, Service).join(Service)
-              .where((ServiceRecord.station == station) & (ServiceRecord.local_date == day))):
-        entries.append((r.at, [KIND_LABELS["service"], _name(r.recipient),
-                               PERSON_KIND_LABELS.get(r.recipient.kind, ""), r.service.name_zh,
-                               _name(r.provider), r.minutes or "", r.source,
-                               "作废 void: " + r.void_reason if r.voided_at else "", r.note]))
-    for s in (VolunteerShift.select()
-              .where((VolunteerShift.station == station) & (VolunteerShift.local_date == day))):
-        status = {"pending": "待确认 pending", "confirmed": "已确认 confirmed",
-                  "voided": "作废 void: " + s.void_reason}[s.status]
-        if s.ended_at is None:
-            status = "进行中 in progress"
-        elif s.auto_closed:
-            status += " · 自动结束 auto-closed"
-        entries.append((s.started_at, [KIND_LABELS["shift"], _name(s.volunteer), "志愿者", "",
-                                       "", s.minutes if s.minutes is not None else "", s.source,
-                                       status, s.content]))
-    entries.sort(key=lambda e: e[0])
+def log_entries(station, start, end):
+    """Every entry of the station's log from day `start` to `end`: (time, kind, row).
+
+    kind is "visit", "service" or "shift"; voided entries are included; the people and the
+    service each row names come in the same query (the log page and the exports read them).
+    """
+    recipient, provider, volunteer = Person.alias(), Person.alias(), Person.alias()
+    in_range = lambda model: ((model.station == station)  # noqa: E731
+                              & (model.local_date.between(start, end)))
+    entries = [(v.at, "visit", v) for v in
+               Visit.select(Visit, Person).join(Person).where(in_range(Visit))]
+    entries += [(r.at, "service", r) for r in (
+        ServiceRecord.select(ServiceRecord, Service, recipient, provider)
+        .join(Service).switch(ServiceRecord)
+        .join(recipient, on=(ServiceRecord.recipient == recipient.id), attr="recipient")
+        .switch(ServiceRecord)
+        .join(provider, JOIN.LEFT_OUTER, on=(ServiceRecord.provider == provider.id),
+              attr="provider")
+        .where(in_range(ServiceRecord)))]
+    entries += [(s.started_at, "shift", s) for s in (
+        VolunteerShift.select(VolunteerShift, volunteer)
+        .join(volunteer, on=(VolunteerShift.volunteer == volunteer.id), attr="volunteer")
+        .where(in_range(VolunteerShift)))]
+    entries.sort(key=lambda e: (e[0], e[1], e[2].id))
+    return entries
+
+
+def _shift_status(shift):
+    status = {"pending": "待确认 pending", "confirmed": "已确认 confirmed",
+              "voided": "作废 void: " + shift.void_reason}[shift.status]
+    if shift.ended_at is None:
+        return "进行中 in progress"
+    if shift.auto_closed:
+        status += " · 自动结束 auto-closed"
+    return status
+
+
+def log_rows(station, start, end):
+    """The log from day `start` to `end` as rows (header first), in time order."""
     rows = [list(DAY_LOG_HEADER)]
-    for at, cells in entries:
+    for at, kind, e in log_entries(station, start, end):
+        void = "作废 void: " + e.void_reason if e.voided_at else ""
+        if kind == "visit":
+            cells = [KIND_LABELS[e.kind], _name(e.person),
+                     PERSON_KIND_LABELS.get(e.person.kind, ""), "", "", "", e.source, void, ""]
+        elif kind == "service":
+            cells = [KIND_LABELS["service"], _name(e.recipient),
+                     PERSON_KIND_LABELS.get(e.recipient.kind, ""), e.service.name_zh,
+                     _name(e.provider), e.minutes or "", e.source, void, e.note]
+        else:
+            cells = [KIND_LABELS["shift"], _name(e.volunteer), "志愿者", "", "",
+                     e.minutes if e.minutes is not None else "", e.source, _shift_status(e),
+                     e.content]
         rows.append([to_local(station, at).strftime("%Y-%m-%d %H:%M:%S")] + cells)
     return rows
+
+
+def day_log_rows(station, day):
+    """One day's log as rows (header first), in time order: visits, services, shifts."""
+    return log_rows(station, day, day)
 
 
 def to_csv(rows):

@@ -9,6 +9,7 @@ import datetime
 from flask import abort, current_app, flash, g, redirect, render_template, request, url_for
 
 from core import attendance, corrections
+from core.exports import log_entries
 from core.i18n import _
 from models import (AuditLog, Person, Service, ServiceRecord, Visit, VolunteerShift, utcnow)
 from station_admin import bp
@@ -37,22 +38,6 @@ def station_people(station, kinds=None):
     return list(query.order_by(Person.name))
 
 
-def day_entries(station, day):
-    """The day's entries as (time, kind, row), in time order, voided ones included."""
-    entries = []
-    for v in (Visit.select(Visit, Person).join(Person)
-              .where((Visit.station == station) & (Visit.local_date == day))):
-        entries.append((v.at, "visit", v))
-    for r in (ServiceRecord.select(ServiceRecord, Service).join(Service)
-              .where((ServiceRecord.station == station) & (ServiceRecord.local_date == day))):
-        entries.append((r.at, "service", r))
-    for s in (VolunteerShift.select(VolunteerShift, Person).join(Person)
-              .where((VolunteerShift.station == station) & (VolunteerShift.local_date == day))):
-        entries.append((s.started_at, "shift", s))
-    entries.sort(key=lambda e: (e[0], e[1], e[2].id))
-    return entries
-
-
 def shifts_to_review(station):
     """Shifts closed automatically at closing time and not yet confirmed or voided."""
     return list(VolunteerShift.select(VolunteerShift, Person).join(Person)
@@ -75,7 +60,7 @@ def log():
         ("station_admin.sign_in_sheet", _("Sign-in sheet (签到表)")))
         if endpoint in current_app.view_functions]
     return render_template("station_admin/log.html", station=station, day=day,
-                           entries=day_entries(station, day), is_today=day == today,
+                           entries=log_entries(station, day, day), is_today=day == today,
                            prev_day=day - one, next_day=day + one if day < today else None,
                            review=shifts_to_review(station), exports=exports,
                            status_labels=SHIFT_STATUS_LABELS)

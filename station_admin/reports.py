@@ -360,18 +360,6 @@ def report_export(fmt):
     return _download(exports.to_xlsx_sheets(tables), XLSX_TYPE, name)
 
 
-def log_rows(station, start, end):
-    """The log of every day of the range as one table (header first), oldest first."""
-    rows = None
-    for day in rq.days(start, end):
-        day_rows = exports.day_log_rows(station, day, sensitive=False)
-        if rows is None:
-            rows = day_rows
-        else:
-            rows.extend(day_rows[1:])
-    return rows or [list(exports.DAY_LOG_HEADER)]
-
-
 @bp.route("/reports/log")
 @permission_required("export_reports")
 def export_log():
@@ -405,7 +393,7 @@ def export_log():
             query.update(start=start.isoformat(), end=end.isoformat())
         return render_template("station_admin/report_log.html", station=station, start=start,
                                end=end, query=query)
-    rows = log_rows(station, start, end)
+    rows = exports.log_rows(station, start, end)
     name = "log-%s-%s-%s.%s" % (scope, start.isoformat(), end.isoformat(), fmt)
     with db.atomic():
         audit("export.log", actor=g.user, station=station,
