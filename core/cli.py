@@ -9,6 +9,7 @@ from flask.cli import with_appcontext
 
 from core import backup, demo, people, roster_import, security_cli
 from core.kiosk_auth import ENROLL_HOURS, new_enrollment
+from core.security import create_staff
 from models import ROLES, KioskDevice, Person, StaffUser, Station, audit, db, default_station
 
 
@@ -61,17 +62,6 @@ def _read_password(username):
     return password
 
 
-def create_staff(username, role, password, station=None, display_name=""):
-    """Create a staff account; one transaction, audited."""
-    from core.security import hash_password
-    with db.atomic():
-        user = StaffUser.create(username=username, role=role, display_name=display_name,
-                                password_hash=hash_password(password), station=station)
-        audit("staff.create", actor_label="cli", station=station, obj=user,
-              after={"username": username, "role": role})
-    return user
-
-
 @click.command("create-staff")
 @click.argument("username")
 @click.option("--role", type=click.Choice(ROLES), required=True, help="What the account may do.")
@@ -85,7 +75,7 @@ def create_staff_command(username, role, station_code, display_name):
         raise click.ClickException("An account named %r already exists." % username)
     password = _read_password(username)
     station = None if role == "district_admin" else _station(station_code)
-    create_staff(username, role, password, station, display_name)
+    create_staff(username, role, password, station, display_name, actor_label="cli")
     click.echo("Created %s account %r." % (role, username))
 
 
@@ -188,7 +178,7 @@ def first_run_command():
         click.echo("Demo data loaded into the empty database.")
     if not StaffUser.select().exists():
         password = secrets.token_urlsafe(12)
-        create_staff("admin", "admin", password, station, "管理员")
+        create_staff("admin", "admin", password, station, "管理员", actor_label="first-run")
         click.echo("")
         click.echo("  First start: administrator account created.")
         click.echo("  user name: admin")

@@ -5,7 +5,6 @@ removes their personal data from every table while keeping the anonymous rows (v
 services, shifts, attendance) so that past counts (服务人次, 受益人数, hours) do not change.
 """
 import datetime
-import io
 import json
 
 from peewee import CharField, TextField, fn
@@ -128,34 +127,21 @@ def to_json(data):
 
 
 def to_xlsx(data):
-    """The copy as an XLSX workbook: one sheet per kind of record."""
-    from openpyxl import Workbook
-    from openpyxl.styles import Font
-    book = Workbook()
-    first = book.active
-    first.title = "person"
-    first.append(["field", "value"])
-    first.append(["station", data["station"]])
-    first.append(["generated_at", data["generated_at"]])
-    for key, value in data["person"].items():
-        first.append([key, "" if value is None else value])
+    """The copy as an XLSX workbook: the person first, then one sheet per kind of record."""
+    from core.exports import to_xlsx_sheets
+    person = [["field", "value"], ["station", data["station"]],
+              ["generated_at", data["generated_at"]]]
+    person += [[key, value] for key, value in data["person"].items()]
+    sheets = [("person", person)]
     for section, records in data.items():
         if not isinstance(records, list):
             continue
-        sheet = book.create_sheet(section[:31])
         if not records:
-            sheet.append(["(none)"])
+            sheets.append((section, [["(none)"]]))
             continue
         header = list(records[0].keys())
-        sheet.append(header)
-        for record in records:
-            sheet.append(["" if record[k] is None else record[k] for k in header])
-    for sheet in book.worksheets:
-        for cell in sheet[1]:
-            cell.font = Font(bold=True)
-    buffer = io.BytesIO()
-    book.save(buffer)
-    return buffer.getvalue()
+        sheets.append((section, [header] + [[record[k] for k in header] for record in records]))
+    return to_xlsx_sheets(sheets)
 
 
 def _needles(person):

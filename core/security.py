@@ -12,7 +12,7 @@ from peewee import OperationalError
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from core.i18n import _
-from models import db
+from models import StaffUser, audit, db
 
 # No inline script or style anywhere: every page's JS and CSS come from static/.
 CONTENT_SECURITY_POLICY = "; ".join([
@@ -45,6 +45,17 @@ limiter = Limiter(key_func=get_remote_address, default_limits=[], storage_uri="m
                   headers_enabled=False)
 
 log = logging.getLogger("station.security")
+
+
+def create_staff(username, role, password, station=None, display_name="", *, actor=None,
+                 actor_label=""):
+    """Create a staff account with a hashed password; one transaction, audited."""
+    with db.atomic():
+        user = StaffUser.create(username=username, role=role, display_name=display_name,
+                                password_hash=hash_password(password), station=station)
+        audit("staff.create", actor=actor, actor_label=actor_label, station=station, obj=user,
+              after={"username": username, "role": role, "display_name": display_name})
+    return user
 
 
 def hash_password(password):

@@ -4,7 +4,7 @@ import re
 from flask import abort, flash, g, redirect, render_template, request, url_for
 
 from core.i18n import _
-from core.security import hash_password
+from core.security import create_staff, hash_password
 from models import ROLES, StaffUser, audit, db
 from station_admin import bp
 from station_admin.auth import current_station, permission_required
@@ -80,11 +80,7 @@ def staff_add():
     if errors:
         return _render(errors, form, 422)
     station = None if role == "district_admin" else current_station()
-    with db.atomic():
-        account = StaffUser.create(username=username, display_name=display_name, role=role,
-                                   password_hash=hash_password(password), station=station)
-        audit("staff.create", actor=g.user, station=station, obj=account,
-              after={"username": username, "role": role, "display_name": display_name})
+    create_staff(username, role, password, station, display_name, actor=g.user)
     flash(_("The account “%(name)s” is created.", name=username))
     return redirect(url_for("station_admin.staff"))
 
