@@ -159,6 +159,14 @@ class Service(BaseModel):
     class Meta:
         indexes = ((("station", "code"), True),)
 
+    @classmethod
+    def for_station(cls, station, active_only=True):
+        """The catalogue a station offers (its own and the shared entries), in its order."""
+        query = cls.select().where(cls.station.is_null() | (cls.station == station))
+        if active_only:
+            query = query.where(cls.active == True)  # noqa: E712 (peewee expression)
+        return list(query.order_by(cls.sort_order, cls.id))
+
     def label(self, lang):
         """The service's name in a language (Chinese when it has no English name)."""
         return service_name(self.name_zh, self.name_en, lang)

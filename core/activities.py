@@ -109,7 +109,7 @@ def parse_activity_form(data, station):
             errors.append(_("The number of weekly sessions must be a whole number from 1 "
                             "to %(n)d.", n=MAX_WEEKS))
     raw_ids = data.getlist("services") if hasattr(data, "getlist") else data.get("services", [])
-    offered = {s.id for s in station_services(station)}
+    offered = {s.id for s in Service.for_station(station)}
     service_ids = []
     for raw in raw_ids or []:
         if not str(raw).isdigit() or int(raw) not in offered:
@@ -123,14 +123,6 @@ def parse_activity_form(data, station):
                 organiser=organiser, capacity=capacity,
                 notes=_text(data, "notes", 2000)[:2000], service_ids=service_ids,
                 weeks=weeks)
-
-
-def station_services(station):
-    """The active catalogue entries an activity at this station may count as."""
-    return list(Service.select()
-                .where(((Service.station == station) | Service.station.is_null())
-                       & (Service.active == True))  # noqa: E712 (peewee expression)
-                .order_by(Service.sort_order, Service.id))
 
 
 # --- creating, editing, cancelling ----------------------------------------------

@@ -14,8 +14,8 @@ from flask import abort, g, jsonify, request
 
 from core import attendance, badges, people
 from core.i18n import _
-from kiosk.views import bp, catalogue, current_activity, enrolled_device_required
-from models import audit, db
+from kiosk.views import bp, current_activity, enrolled_device_required
+from models import Service, audit, db
 
 CLIENT_ID_RE = re.compile(r"^[A-Za-z0-9_-]{8,64}$")
 SOURCES = ("camera", "scanner")
@@ -182,7 +182,7 @@ def _chosen_services(data):
             or not all(isinstance(i, int) and not isinstance(i, bool) for i in ids) \
             or len(set(ids)) != len(ids):
         return None
-    available = {s.id: s for s in catalogue(g.station)}
+    available = {s.id: s for s in Service.for_station(g.station)}
     if any(i not in available for i in ids):
         return None
     return [available[i] for i in ids]

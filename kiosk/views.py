@@ -97,14 +97,6 @@ def current_activity(device):
     return activity
 
 
-def catalogue(station):
-    """The services a resident can pick at this station, in the catalogue's order."""
-    return list(Service.select()
-                .where((Service.station.is_null() | (Service.station == station))
-                       & (Service.active == True))  # noqa: E712 (peewee expression)
-                .order_by(Service.sort_order, Service.id))
-
-
 def pictogram_file(service):
     """The pictogram file of a service (static/img/services/), 'other' when it has none."""
     name = service.pictogram or "other"
@@ -161,7 +153,7 @@ def start():
     lang = get_locale().language  # runs the locale selector: ?lang=, session, device
     default_lang = device.language or current_app.config["DEFAULT_LANGUAGE"]
     services = [{"id": s.id, "label": s.label(lang), "pictogram": pictogram_file(s)}
-                for s in catalogue(g.station)]
+                for s in Service.for_station(g.station)]
     activity = current_activity(device)
     config = {
         "idleSeconds": int(current_app.config["KIOSK_IDLE_SECONDS"]),

@@ -8,7 +8,7 @@ from peewee import fn
 from core import activities as core
 from core.attendance import local_date, to_local
 from core.i18n import _
-from models import ACTIVITY_KINDS, Activity, Attendance, KioskDevice, Person
+from models import ACTIVITY_KINDS, Activity, Attendance, KioskDevice, Person, Service
 from station_admin import bp
 from station_admin.auth import current_station, permission_required
 
@@ -58,7 +58,7 @@ def _render_form(station, activity=None, errors=None, status=200):
     return render_template("station_admin/activity_form.html", station=station,
                            activity=activity, values=_form_values(activity, station),
                            errors=errors or [], kinds=ACTIVITY_KINDS, kind_label=core.kind_label,
-                           services=core.station_services(station)), status
+                           services=Service.for_station(station)), status
 
 
 @bp.route("/activities")

@@ -8,8 +8,7 @@ from core.fonts import MissingGlyphs, NoCJKFont
 from core.i18n import _
 from models import Badge, Person, db
 from station_admin import bp
-from station_admin.auth import permission_required
-from station_admin.today import current_station
+from station_admin.auth import current_station, permission_required
 
 MAX_BATCH = 500
 REASON_MAX = 200

@@ -19,9 +19,8 @@ from core.attendance import local_date
 from core.i18n import _
 from models import audit, db, utcnow
 from station_admin import bp
-from station_admin.auth import permission_required
+from station_admin.auth import current_station, permission_required
 from station_admin.roles import can
-from station_admin.today import current_station
 
 KEEP_SECONDS = 24 * 3600
 SAMPLE_ROWS = 3

@@ -21,14 +21,6 @@ ENTRY_MODELS = {"visit": Visit, "service": ServiceRecord, "shift": VolunteerShif
 REVIEW_LIMIT = 50
 
 
-def station_services(station, active_only=True):
-    """The catalogue entries this station uses, in their order."""
-    query = Service.select().where(Service.station.is_null() | (Service.station == station))
-    if active_only:
-        query = query.where(Service.active == True)  # noqa: E712
-    return list(query.order_by(Service.sort_order, Service.id))
-
-
 def station_people(station, kinds=None):
     """Active, not erased people of the station, by name."""
     query = Person.select().where((Person.station == station) & Person.erased_at.is_null()
@@ -158,7 +150,7 @@ def log_add():
                            residents=station_people(station, ("resident",)),
                            providers=station_people(station, ("volunteer", "staff")),
                            volunteers=station_people(station, ("volunteer",)),
-                           services=station_services(station)), 422 if errors else 200
+                           services=Service.for_station(station)), 422 if errors else 200
 
 
 def _entry(kind, entry_id):
@@ -257,7 +249,7 @@ def log_entry(kind, entry_id):
     return render_template("station_admin/log_entry.html", station=station, kind=kind,
                            entry=entry, errors=errors, form=request.form,
                            history=_entry_history(kind, entry),
-                           services=station_services(station, active_only=False),
+                           services=Service.for_station(station, active_only=False),
                            providers=station_people(station, ("volunteer", "staff")),
                            status_labels=SHIFT_STATUS_LABELS), 422 if errors else 200
 

@@ -26,13 +26,6 @@ def pictograms():
     return sorted(name[:-4] for name in os.listdir(folder) if name.endswith(".svg"))
 
 
-def catalogue(station):
-    """The station's catalogue (shared entries and its own), in display order."""
-    return list(Service.select()
-                .where(Service.station.is_null() | (Service.station == station))
-                .order_by(Service.sort_order, Service.id))
-
-
 def _service(service_id, station):
     service = Service.get_or_none(Service.id == service_id)
     if service is None or service.station_id not in (None, station.id):
@@ -61,7 +54,7 @@ def _read_form(errors):
 
 def _render(station, errors=(), form=None, service=None, status=200):
     return render_template("station_admin/services.html", station=station,
-                           services=catalogue(station), pictos=pictograms(), errors=list(errors),
+                           services=Service.for_station(station, active_only=False), pictos=pictograms(), errors=list(errors),
                            form=form or {}, editing=service,
                            picto_labels=PICTOGRAM_LABELS), status
 
@@ -80,12 +73,12 @@ def service_add():
     station = current_station()
     errors = []
     values = _read_form(errors)
-    existing = [s.name_zh for s in catalogue(station)]
+    existing = [s.name_zh for s in Service.for_station(station, active_only=False)]
     if values["name_zh"] in existing:
         errors.append(_("There is already a service with this name."))
     if errors:
         return _render(station, errors, request.form, status=422)
-    last = max([s.sort_order for s in catalogue(station)] or [0])
+    last = max([s.sort_order for s in Service.for_station(station, active_only=False)] or [0])
     with db.atomic():
         service = Service.create(station=station, code="c-%s" % uuid.uuid4().hex[:8],
                                  sort_order=last + 10, **values)
@@ -107,7 +100,7 @@ def service_edit(service_id):
     errors = []
     values = _read_form(errors)
     if values["name_zh"] != service.name_zh and values["name_zh"] in \
-            [s.name_zh for s in catalogue(station)]:
+            [s.name_zh for s in Service.for_station(station, active_only=False)]:
         errors.append(_("There is already a service with this name."))
     if errors:
         return _render(station, errors, request.form, service=service, status=422)
@@ -134,7 +127,7 @@ def service_move(service_id):
     if direction not in ("up", "down"):
         abort(400)
     with db.atomic():
-        ordered = catalogue(station)
+        ordered = Service.for_station(station, active_only=False)
         index = [s.id for s in ordered].index(service.id)
         other = index - 1 if direction == "up" else index + 1
         if 0 <= other < len(ordered):

@@ -12,7 +12,6 @@ from models import HelpRequest, Person, ServiceRecord, Visit, VolunteerShift, au
 from station_admin import bp
 from station_admin.auth import check_station, current_station, permission_required
 
-__all__ = ["current_station"]  # other screens import it from here too
 
 SEARCH_LIMIT = 20
 
