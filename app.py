@@ -6,7 +6,7 @@
 import os
 import secrets
 
-from flask import Flask, g, jsonify, render_template, request
+from flask import Flask, g, jsonify, render_template
 from flask_wtf.csrf import CSRFError, CSRFProtect
 
 import models
@@ -53,18 +53,12 @@ def instance_secret(instance_path, filename):
         return fh.read().strip()
 
 
-def wants_json():
-    """True for the kiosk's API calls and other JSON clients."""
-    return (request.path.startswith("/kiosk/api/") or request.is_json
-            or request.accept_mimetypes.best == "application/json")
-
-
 def register_errors(app):
     """One handler per error status: JSON for API calls, a page in the user's language for people."""
     def render_error(error):
         code = getattr(error, "code", 500) or 500
         message = i18n.error_message(code, error)
-        if wants_json():
+        if security.wants_json():
             return jsonify(ok=False, error=i18n.error_key(code), message=message), code
         return render_template("errors/error.html", code=code, message=message), code
 

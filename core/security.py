@@ -150,7 +150,8 @@ def db_failure_message(kind):
              "or tell staff.")
 
 
-def _wants_json():
+def wants_json():
+    """True for the kiosk's API calls and other JSON clients (errors answer in JSON)."""
     return (request.path.startswith("/kiosk/api/") or request.is_json
             or request.accept_mimetypes.best == "application/json")
 
@@ -176,7 +177,7 @@ def handle_database_error(error):
               redact(_root_message(error)))
     message = db_failure_message(kind)
     code = "database_busy" if kind == "busy" else "database_unavailable"
-    if _wants_json():
+    if wants_json():
         response = jsonify(ok=False, error=code, message=message, saved=False)
     else:
         response = current_app.make_response(

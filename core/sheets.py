@@ -50,16 +50,24 @@ CHINESE_DEFAULTS = {"Signature": "签名", "Page %(page)d of %(total)d": "第 %(
 
 # --- the embedded font ----------------------------------------------------------
 
+@functools.lru_cache(maxsize=16)
+def _character_map(path):
+    """The code points a font file has glyphs for (read once per file: it takes ~0.1 s)."""
+    from fontTools.ttLib import TTFont
+    font = TTFont(path, fontNumber=fonts.face_index(path), lazy=True)
+    try:
+        return frozenset(font.getBestCmap() or ())
+    finally:
+        font.close()
+
+
 def _covering_font_path(text):
     """The first CJK font on the machine whose character map covers every character."""
-    from fontTools.ttLib import TTFont
     wanted = {ord(c) for c in text if not c.isspace()}
     best_missing = None
     for path in fonts.font_paths():
-        font = TTFont(path, fontNumber=fonts.face_index(path), lazy=True)
-        cmap = font.getBestCmap() or {}
+        cmap = _character_map(path)
         missing = [chr(c) for c in wanted if c not in cmap]
-        font.close()
         if not missing:
             return path
         if best_missing is None or len(missing) < len(best_missing):
