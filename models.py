@@ -23,6 +23,8 @@ from peewee import (
 from playhouse.db_url import connect, register_database
 from playhouse.pool import PooledSqliteDatabase
 
+from core.clock import utcnow  # the one clock (re-exported: models and callers use it)
+
 db = DatabaseProxy()
 
 SCHEMA_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)), "migrations")
@@ -36,11 +38,6 @@ DISABILITY_LEVELS = (1, 2, 3, 4)
 ACTIVITY_KINDS = ("group", "event", "class")
 SHIFT_STATUSES = ("pending", "confirmed", "voided")
 CARD_NUMBER_RE = re.compile(r"^\d{17}[\dX][1-7][1-4]$")
-
-
-def utcnow():
-    """The current time in UTC, naive, as every timestamp is stored."""
-    return datetime.datetime.now(datetime.timezone.utc).replace(tzinfo=None)
 
 
 class BaseModel(Model):

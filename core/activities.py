@@ -10,7 +10,8 @@ import datetime
 from peewee import JOIN, fn
 
 from core import people
-from core.attendance import local_date, local_to_utc, record_attendance, to_local
+from core.attendance import record_attendance
+from core.clock import local_date, local_to_utc, to_local
 from core.i18n import _, lazy_gettext as _l
 from models import (ACTIVITY_KINDS, Activity, ActivitySeries, ActivityService, Attendance,
                     KioskDevice, Person, Service, audit, db, utcnow)

@@ -4,10 +4,9 @@ Each function is one transaction. A ``client_id`` chosen by the caller (the
 kiosk makes one per action) makes a retried request return the row the first
 request created instead of writing a second one.
 """
-import datetime
-from zoneinfo import ZoneInfo
-
 from peewee import IntegrityError
+
+from core.clock import local_date, local_to_utc, station_zone, to_local  # noqa: F401
 
 from models import (Attendance, HelpRequest, ServiceRecord, Visit, VolunteerShift, audit, db,
                     fetch_rows, insert_row, utcnow)
@@ -40,31 +39,6 @@ class ShiftAlreadyOpen(Exception):
 
 class NoOpenShift(Exception):
     """An end of shift was asked for a volunteer with no shift in progress."""
-
-
-def station_zone(station):
-    """The station's time zone."""
-    return ZoneInfo(station.timezone or "Asia/Shanghai")
-
-
-def local_date(station, at_utc=None):
-    """The station's local calendar day of a UTC time (now by default)."""
-    at_utc = at_utc or utcnow()
-    aware = at_utc.replace(tzinfo=datetime.timezone.utc)
-    return aware.astimezone(station_zone(station)).date()
-
-
-def to_local(station, at_utc):
-    """A stored UTC time as the station's local (aware) time."""
-    if at_utc is None:
-        return None
-    return at_utc.replace(tzinfo=datetime.timezone.utc).astimezone(station_zone(station))
-
-
-def local_to_utc(station, day, time):
-    """A local day and time at the station as a naive UTC datetime."""
-    aware = datetime.datetime.combine(day, time, tzinfo=station_zone(station))
-    return aware.astimezone(datetime.timezone.utc).replace(tzinfo=None)
 
 
 def _by_client_id(model, client_id, field=None):

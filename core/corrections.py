@@ -7,7 +7,8 @@ core.attendance (check_in, check_out, record_services with source "staff").
 """
 import datetime
 
-from core.attendance import local_date, shift_minutes
+from core.attendance import shift_minutes
+from core.clock import local_date
 from models import Service, ServiceRecord, Visit, VolunteerShift, audit, db, utcnow
 
 # What staff may correct on each kind of entry.

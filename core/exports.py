@@ -2,7 +2,7 @@
 import csv
 import io
 
-from core.attendance import to_local
+from core.clock import to_local
 from peewee import JOIN
 
 from models import Person, Service, ServiceRecord, Visit, VolunteerShift

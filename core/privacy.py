@@ -9,7 +9,7 @@ import json
 
 from peewee import CharField, TextField, fn
 
-from core.attendance import to_local
+from core.clock import to_local
 from core.people import SENSITIVE_FIELDS, masked_name
 from models import (MODELS, Attendance, AuditLog, Badge, Consent, Person, ServiceRecord,
                     StaffUser, Visit, VolunteerShift, audit, db, utcnow)

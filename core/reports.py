@@ -22,7 +22,7 @@ from collections import defaultdict
 from peewee import fn
 
 from core.activities import activity_figures
-from core.attendance import station_zone
+from core.clock import station_zone
 from models import (DISABILITY_CATEGORIES, PERSON_KINDS, Person, Service, ServiceRecord, Station,
                     Visit, VolunteerShift, db, is_sqlite)
 

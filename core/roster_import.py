@@ -25,7 +25,7 @@ import click
 from flask.cli import with_appcontext
 
 from core import people
-from core.attendance import local_date
+from core.clock import local_date
 from core.i18n import _, lazy_gettext as _l
 from models import Consent, ImportMapping, Person, audit, db, utcnow
 
@@ -436,7 +436,7 @@ def _excel_serial(number):
 
 def parse_date(value, today=None):
     """A date from a date cell, an Excel serial number, or text in any common form."""
-    today = today or datetime.date.today()
+    today = today or utcnow().date()
     if value is None or (isinstance(value, str) and not value.strip()):
         return None
     raw = _cell_text(value)
@@ -603,10 +603,10 @@ class Consented:
 def check_consent(method, given_on, today=None):
     """A Consented from form or command-line values; RowProblem with a message when unusable.
 
-    `today` is the station's local day (core.attendance.local_date): a consent signed this
+    `today` is the station's local day (core.clock.local_date): a consent signed this
     morning in Chongqing is not "in the future" on a server whose clock runs in UTC.
     """
-    today = today or datetime.date.today()
+    today = today or utcnow().date()
     if method not in CONSENT_METHODS:
         raise RowProblem(_("Choose how consent was obtained."))
     if isinstance(given_on, str):

@@ -6,7 +6,7 @@ from flask import (abort, flash, g, make_response, redirect, render_template, re
 from peewee import fn
 
 from core import activities as core
-from core.attendance import local_date, to_local
+from core.clock import local_date, to_local
 from core.i18n import _
 from models import ACTIVITY_KINDS, Activity, Attendance, KioskDevice, Person, Service
 from station_admin import bp

@@ -3,7 +3,7 @@ import datetime
 
 from flask import g, render_template, request
 
-from core.attendance import local_to_utc
+from core.clock import local_to_utc
 from models import AuditLog
 from station_admin import bp
 from station_admin.auth import current_station, permission_required

@@ -3,7 +3,7 @@ from flask import (abort, current_app, flash, g, redirect, render_template, requ
 from flask import Response
 
 from core import badge_print, badge_sheets, people
-from core.attendance import to_local
+from core.clock import to_local
 from core.fonts import MissingGlyphs, NoCJKFont
 from core.i18n import _
 from models import Badge, Person, db

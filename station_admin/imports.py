@@ -15,7 +15,7 @@ from flask import (abort, current_app, flash, g, redirect, render_template, requ
                    url_for)
 
 from core import roster_import
-from core.attendance import local_date
+from core.clock import local_date
 from core.i18n import _
 from models import audit, db, utcnow
 from station_admin import bp

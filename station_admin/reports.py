@@ -7,7 +7,7 @@ from markupsafe import Markup, escape
 
 from core import exports, sheets
 from core import reports as rq
-from core.attendance import local_date, to_local
+from core.clock import local_date, to_local
 from core.i18n import _
 from core.people import has_consent
 from models import (AuditLog, Person, Service, ServiceRecord, Station,

@@ -1,7 +1,7 @@
 """Small helpers the admin screens share: local times, labels, form parsing, messages."""
 import datetime
 
-from core.attendance import local_to_utc, to_local
+from core.clock import local_to_utc, to_local
 from core.i18n import _, lazy_gettext as _l
 from models import service_name
 from station_admin import bp

@@ -4,6 +4,7 @@ The suite runs on SQLite by default. With TEST_DATABASE_URL set to a PostgreSQL
 server (tests/run.sh starts one), every test gets an emptied database there instead
 (tables truncated when the schema is intact, the schema rebuilt when it is not).
 """
+import datetime
 import itertools
 import os
 import uuid
@@ -12,12 +13,27 @@ import pytest
 
 import models
 from app import create_app
-from core import people
+from core import clock, people
 from core.security import hash_password
 from models import StaffUser, audit, db
 
 TEST_DATABASE_URL = os.environ.get("TEST_DATABASE_URL", "")
 PASSWORD = "correct horse battery"
+# The suite's "now" (UTC): a fixed moment, never the day the suite happens to run. TEST_NOW
+# moves it (e.g. TEST_NOW=2026-01-31T15:30:00, 23:30 on the 31st in Chongqing) to check that
+# no test depends on the date.
+TEST_NOW = datetime.datetime.fromisoformat(os.environ.get("TEST_NOW") or "2026-06-17T02:00:00")
+
+
+def local_today():
+    """The test station's day now (Asia/Shanghai), by the station's clock."""
+    now = clock.utcnow().replace(tzinfo=datetime.timezone.utc)
+    return now.astimezone(clock.zone(None)).date()
+
+
+def pytest_configure(config):
+    """Start the station's clock at TEST_NOW for the whole run (it ticks on from there)."""
+    clock.set_now(TEST_NOW)
 
 
 def _reset_postgres(url):

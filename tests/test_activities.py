@@ -6,9 +6,10 @@ import subprocess
 
 import models
 from core import activities
-from core.attendance import local_date, record_attendance
+from core.attendance import record_attendance
+from core.clock import local_date
 from models import Activity, ActivitySeries, Attendance, AuditLog, KioskDevice, Person, db
-from tests.conftest import csrf_token, enroll_kiosk, gen_person, gen_user, login_as
+from tests.conftest import csrf_token, enroll_kiosk, gen_person, gen_user, local_today, login_as
 
 DAY = datetime.date(2026, 12, 3)
 
@@ -467,4 +468,4 @@ def test_scan_after_a_void_restores_the_attendance(app):
         assert stored.voided_at is None and stored.source == "camera"
         assert Attendance.select().count() == 1
         assert AuditLog.select().where(AuditLog.action == "attendance.restore").count() == 1
-        assert (datetime.date.today() - stored.at.date()).days <= 1
+        assert (local_today() - stored.at.date()).days <= 1

@@ -8,7 +8,7 @@ import pytest
 from core import people
 from models import AuditLog, Badge, Consent, Person, db
 from station_admin.roles import can
-from tests.conftest import csrf_token, gen_person, gen_user, login_as
+from tests.conftest import csrf_token, gen_person, gen_user, local_today, login_as
 from tests.test_roles import admin_routes, arrange, build_url
 
 ID_NUMBER = "50010219480517201X"
@@ -75,10 +75,10 @@ def test_consent_for_a_child_needs_a_guardian(app, client):
     """Is a consent for an under-14 refused unless a guardian gives it, then recorded with who?"""
     with app.app_context(), db.connection_context():
         child, _ = gen_person("resident", name="孙小龙")
-        child.birth_date = datetime.date.today().replace(year=datetime.date.today().year - 10)
+        child.birth_date = local_today().replace(year=local_today().year - 10)
         child.save()
     user, token = sign_in(app, client, "social_worker")
-    today = datetime.date.today().isoformat()
+    today = local_today().isoformat()
     response = client.post("/admin/people/%d/consent" % child.id, data={
         "csrf_token": token, "scope": "sensitive", "method": "paper", "given_by": "self",
         "given_on": today}, follow_redirects=True)
@@ -106,7 +106,7 @@ def test_sensitive_data_needs_consent_and_each_view_is_audited(app, client):
     assert response.status_code == 422 and "请先记录同意" in response.get_data(as_text=True)
     with app.app_context(), db.connection_context():
         assert Person.get_by_id(person.id).disability_card == ""
-        Consent.create(person=person, method="paper", given_on=datetime.date.today())
+        Consent.create(person=person, method="paper", given_on=local_today())
     response = client.post("/admin/people/%d/sensitive/edit" % person.id, data={
         "csrf_token": token, "disability_card": "1234"})
     assert response.status_code == 422 and "不是有效的残疾人证号" in response.get_data(
@@ -136,7 +136,7 @@ def test_withdrawing_consent_removes_sensitive_data(app, client):
     """When the only sensitive-data consent is withdrawn, is the sensitive data removed?"""
     with app.app_context(), db.connection_context():
         person, _ = gen_person("resident")
-        consent = Consent.create(person=person, method="paper", given_on=datetime.date.today())
+        consent = Consent.create(person=person, method="paper", given_on=local_today())
         people.set_sensitive(person, card=CARD)
         person.save()
     _user, token = sign_in(app, client, "social_worker")
@@ -177,7 +177,7 @@ def test_sensitive_fields_never_shown_to_roles_without_the_right(app, client, ro
                                                     "permission", "")):
             continue
         url = build_url(app, rule, values)
-        for query in ("", "?date=%s" % datetime.date.today().isoformat(), "?q=测试"):
+        for query in ("", "?date=%s" % local_today().isoformat(), "?q=测试"):
             response = client.get(url + query)
             text = _texts(response)
             if text is None:

@@ -12,7 +12,7 @@ import pytest
 
 import models
 from app import create_app
-from core import attendance, backup, people
+from core import attendance, backup, clock, people
 from models import Badge, Person, Visit, db
 from tests.conftest import TEST_DATABASE_URL, gen_person
 
@@ -256,10 +256,13 @@ def test_rotation_keeps_daily_weekly_monthly():
 def test_backup_command_rotates_old_copies(app, runner):
     """Does `backup` delete copies the rotation no longer keeps, and keep the others?"""
     app.config.update(BACKUP_KEEP_DAILY=2, BACKUP_KEEP_WEEKLY=1, BACKUP_KEEP_MONTHLY=2)
-    now = models.utcnow()
-    for days in (1, 2, 3, 40):
-        backup.make_backup(app, now=now - datetime.timedelta(days=days))
-    result = runner.invoke(args=["backup"])
+    # Mid-month: the 40-day-old copy is then the newest of the month before (on the 1st-3rd,
+    # the copies of 1-3 days ago would be, as the rotation rules say).
+    now = datetime.datetime(2026, 6, 17, 2, 0)
+    with clock.running_from(now):
+        for days in (1, 2, 3, 40):
+            backup.make_backup(app, now=now - datetime.timedelta(days=days))
+        result = runner.invoke(args=["backup"])
     assert result.exit_code == 0, result.output
     kept = [made for made, _ in backup.list_backups(backup.backup_dir(app))]
     assert len(kept) == 3

@@ -11,7 +11,7 @@ from core import attendance, corrections, people
 from core.demo import ensure_catalogue
 from models import (Activity, AuditLog, Badge, Consent, Person, ServiceRecord, StaffUser, Visit,
                     VolunteerShift, db)
-from tests.conftest import csrf_token, gen_person, gen_user, login_as
+from tests.conftest import csrf_token, gen_person, gen_user, local_today, login_as
 
 NAME, PHONE = "欧阳丽娟", "13912345678"
 ID_NUMBER = "50010219560308123X"
@@ -28,7 +28,7 @@ def arrange_month(app):
         person.phone, person.guardian_name, person.address = PHONE, GUARDIAN, "石井坡街道 12 号"
         person.birth_date = datetime.date(1956, 3, 8)
         person.save()
-        Consent.create(person=person, method="paper", given_on=datetime.date.today(),
+        Consent.create(person=person, method="paper", given_on=local_today(),
                        note="%s 本人签字" % NAME)
         people.set_sensitive(person, card=CARD, id_type="居民身份证", id_number=ID_NUMBER)
         person.save()

@@ -12,7 +12,7 @@ from core.kiosk_auth import new_enrollment
 from core.demo import ensure_catalogue
 from models import ROLES, Activity, Consent, StaffUser, db
 from station_admin.roles import PERMISSIONS, PUBLIC_ENDPOINTS, can
-from tests.conftest import csrf_token, gen_person, gen_user, login_as
+from tests.conftest import csrf_token, gen_person, gen_user, local_today, login_as
 
 
 def admin_routes(app):
@@ -38,7 +38,7 @@ def arrange(app):
         shift, _ = attendance.start_shift(volunteer, station)
         help_request, _ = attendance.request_help(station)
         consent = Consent.create(person=resident, method="paper",
-                                 given_on=datetime.date.today())
+                                 given_on=local_today())
         device, _code = new_enrollment("平板", station)
         other = gen_user("staff", username="someone-else")
         activity = Activity.create(station=station, name="手工课", starts_at=models.utcnow(),
