@@ -2,7 +2,6 @@
 the sensitive fields (only with consent, only for roles that may see them, every view
 audited); a copy of a person's data; erasure.
 """
-import datetime
 import re
 
 from flask import (Response, abort, current_app, flash, g, redirect, render_template, request,
@@ -10,6 +9,7 @@ from flask import (Response, abort, current_app, flash, g, redirect, render_temp
 from peewee import fn
 
 from core import attendance, people as core_people, privacy
+from core.clock import local_date
 from core.i18n import _, lazy_gettext as _l
 from models import (Attendance, Badge, Consent, Person, ServiceRecord, Visit, VolunteerShift,
                     audit, db, utcnow)
@@ -116,7 +116,7 @@ def _read_person_form(errors, creating):
     values["birth_date"] = None
     if birth:
         values["birth_date"] = parse_date(birth)
-        if values["birth_date"] is None or values["birth_date"] > datetime.date.today() \
+        if values["birth_date"] is None or values["birth_date"] > local_date(current_station()) \
                 or values["birth_date"].year < 1900:
             errors.append(_("Please give the date of birth as a real date, e.g. 1956-03-08."))
     if not creating:
