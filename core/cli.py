@@ -9,7 +9,7 @@ from flask.cli import with_appcontext
 
 from core import backup, demo, people, roster_import, security_cli
 from core.kiosk_auth import ENROLL_HOURS, new_enrollment
-from core.security import create_staff
+from core.security import WeakPassword, create_staff
 from models import ROLES, KioskDevice, Person, StaffUser, Station, audit, db, default_station
 
 
@@ -57,8 +57,6 @@ def _read_password(username):
     else:
         password = click.prompt("Password for %s" % username, hide_input=True,
                                 confirmation_prompt=True)
-    if len(password) < 8:
-        raise click.ClickException("The password must have at least 8 characters.")
     return password
 
 
@@ -75,7 +73,10 @@ def create_staff_command(username, role, station_code, display_name):
         raise click.ClickException("An account named %r already exists." % username)
     password = _read_password(username)
     station = None if role == "district_admin" else _station(station_code)
-    create_staff(username, role, password, station, display_name, actor_label="cli")
+    try:
+        create_staff(username, role, password, station, display_name, actor_label="cli")
+    except WeakPassword as weak:
+        raise click.ClickException(str(weak))
     click.echo("Created %s account %r." % (role, username))
 
 
