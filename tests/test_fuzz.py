@@ -8,7 +8,7 @@ from werkzeug.routing import IntegerConverter
 
 import models
 from core import badges
-from models import MODELS, AuditLog, Visit, db
+from models import MODELS, AuditLog, LoginThrottle, StaffSession, Visit, db
 from tests.conftest import csrf_token, enroll_kiosk, gen_person, gen_user, login_as
 
 FIXED = dict(deadline=None, derandomize=True, database=None,
@@ -198,7 +198,7 @@ def test_kiosk_api_survives_anything(app, client):
 
 def test_login_form_survives_any_text(app, client):
     """Does the sign-in form answer any user name and password without a 500, signing nobody
-    in and storing nothing for unknown names?"""
+    in and storing, for unknown names, nothing but the throttle's keyed hashes?"""
     with app.app_context(), db.connection_context():
         gen_user("staff", username="chenjing")
     token = csrf_token(client)
@@ -217,13 +217,20 @@ def test_login_form_survives_any_text(app, client):
             __import__("urllib.parse").parse.urlencode({"next": nxt})
         response = client.post(url, data=form)
         assert response.status_code in (400, 401, 413), response.status_code
+        assert response.status_code == 400 or "staff_id" not in str(response.headers)
         with app.app_context(), db.connection_context():
             after = counts()
+            throttled = {"LoginThrottle", "AuditLog"}  # the wait, and a known name's note
+            assert {k: v for k, v in after.items() if k not in throttled} == \
+                {k: v for k, v in before.items() if k not in throttled}
+            assert after["LoginThrottle"] - before["LoginThrottle"] in (0, 1)
+            assert StaffSession.select().count() == 0
+            name = username.strip()[:64]
+            if len(name) >= 4 and not set(name) <= set("0123456789abcdef"):  # not hex by chance
+                for row in LoginThrottle.select():
+                    assert name not in row.account_key + row.address_key
             if username.strip()[:64] != "chenjing":
-                assert after == before
-            else:
-                assert models.StaffUser.get(models.StaffUser.username == "chenjing").locked_at \
-                    is not None or after["StaffUser"] == before["StaffUser"]
+                assert after["AuditLog"] == before["AuditLog"]
 
     login_anything()
     assert client.get("/admin/").status_code == 302  # still nobody signed in
