@@ -11,7 +11,7 @@ from flask_wtf.csrf import CSRFError, CSRFProtect
 from werkzeug.routing import IntegerConverter
 
 import models
-from core import i18n, security
+from core import i18n, instance_files, security
 from core.bounds import ID_MAX
 from core.settings import SETTINGS, parse_value
 
@@ -21,7 +21,11 @@ ERROR_PAGES = (400, 403, 404, 405, 413, 429, 500, 503)
 
 
 def load_config(app, test_config=None):
-    """Defaults, then instance/config.py, then environment variables, then the test mapping."""
+    """Defaults, then instance/config.py, then environment variables, then the test mapping.
+
+    Outside tests, the instance folder is made private first (core.instance_files): the
+    secret keys created below, the database and the logs are this account's only.
+    """
     for setting in SETTINGS:
         app.config[setting.name] = setting.default
     app.config.from_pyfile("config.py", silent=True)
@@ -31,7 +35,9 @@ def load_config(app, test_config=None):
             app.config[setting.name] = parse_value(setting, raw)
     if test_config:
         app.config.update(test_config)
-    os.makedirs(app.instance_path, exist_ok=True)
+    os.makedirs(app.instance_path, mode=0o700, exist_ok=True)
+    if not app.config.get("TESTING"):
+        instance_files.make_private(app.instance_path, also=[app.config.get("BACKUP_DIR")])
     for name, filename in (("SECRET_KEY", "secret_key"), ("BADGE_KEY", "badge_key")):
         if not app.config.get(name):
             app.config[name] = instance_secret(app.instance_path, filename)

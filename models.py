@@ -652,7 +652,13 @@ def init_app(app):
 
     @app.cli.command("init-db")
     def init_db_command():
-        """Create the database or bring its schema up to date (safe to run again)."""
+        """Create the database or bring its schema up to date (safe to run again).
+
+        Refused (exit status 78, the backup to restore named) on a database file that is
+        missing beside backups, empty or damaged.
+        """
+        from core import dbcheck
+        dbcheck.refuse_unless_sound(app)
         with db.connection_context():
             applied = migrate()
             ensure_default_station(app)

@@ -206,6 +206,8 @@ SENSITIVE_PATTERNS = [
     re.compile(r"(?<!\d)1[3-9]\d{9}(?!\d)"),
     # password fields and query strings, should anything ever log a form or URL
     re.compile(r"(?i)(password|passwd|pw|payload|token|csrf_token)=[^&\s]+"),
+    # the one-time code of a kiosk enrollment link (a path: the access log has it)
+    re.compile(r"(?<=/kiosk/enroll/)[^\s/?#\"']+"),
 ]
 
 
