@@ -22,7 +22,6 @@ from flask import current_app
 from core.passwords import hash_password, verify_password
 from models import LoginThrottle, StaffSession, StaffUser, audit, db, utcnow
 
-SESSION_HOURS = 12
 LONGEST_WAIT = datetime.timedelta(hours=1)
 FORGET_AFTER = datetime.timedelta(days=1)
 
@@ -82,9 +81,10 @@ def sign_in(username, password, address):
         # Refused unchecked, for known and unknown names alike: no password is tried.
         seconds = (throttle.locked_until - now).total_seconds()
         raise SignInRefused("wait", minutes=max(1, math.ceil(seconds / 60)))
+    dummy = _dummy_hash()  # made at the first attempt of any kind, not the first unknown name
     user = StaffUser.get_or_none(StaffUser.username == username) if username else None
     # The same work for every name: the account's hash, or a dummy one.
-    right = verify_password(user.password_hash if user else _dummy_hash(), password)
+    right = verify_password(user.password_hash if user else dummy, password)
     if right and user is not None and user.active:
         with db.atomic():
             if throttle is not None:
@@ -169,8 +169,9 @@ def start_session(user, now=None):
     with db.atomic():
         # Expired sessions are of no use to anyone: cleared as new ones begin.
         StaffSession.delete().where(StaffSession.expires_at < now - FORGET_AFTER).execute()
+        # As long as the cookie lasts (PERMANENT_SESSION_LIFETIME, 12 hours), not longer.
         StaffSession.create(user=user, token_hash=_token_hash(token), created_at=now,
-                            expires_at=now + datetime.timedelta(hours=SESSION_HOURS))
+                            expires_at=now + current_app.permanent_session_lifetime)
     return token
 
 
