@@ -8,9 +8,11 @@ import secrets
 
 from flask import Flask, g, jsonify, render_template
 from flask_wtf.csrf import CSRFError, CSRFProtect
+from werkzeug.routing import IntegerConverter
 
 import models
-from core import i18n, security
+from core import i18n, instance_files, security
+from core.bounds import ID_MAX
 from core.settings import SETTINGS, parse_value
 
 csrf = CSRFProtect()
@@ -19,7 +21,11 @@ ERROR_PAGES = (400, 403, 404, 405, 413, 429, 500, 503)
 
 
 def load_config(app, test_config=None):
-    """Defaults, then instance/config.py, then environment variables, then the test mapping."""
+    """Defaults, then instance/config.py, then environment variables, then the test mapping.
+
+    Outside tests, the instance folder is made private first (core.instance_files): the
+    secret keys created below, the database and the logs are this account's only.
+    """
     for setting in SETTINGS:
         app.config[setting.name] = setting.default
     app.config.from_pyfile("config.py", silent=True)
@@ -29,7 +35,9 @@ def load_config(app, test_config=None):
             app.config[setting.name] = parse_value(setting, raw)
     if test_config:
         app.config.update(test_config)
-    os.makedirs(app.instance_path, exist_ok=True)
+    os.makedirs(app.instance_path, mode=0o700, exist_ok=True)
+    if not app.config.get("TESTING"):
+        instance_files.make_private(app.instance_path, also=[app.config.get("BACKUP_DIR")])
     for name, filename in (("SECRET_KEY", "secret_key"), ("BADGE_KEY", "badge_key")):
         if not app.config.get(name):
             app.config[name] = instance_secret(app.instance_path, filename)
@@ -53,6 +61,18 @@ def instance_secret(instance_path, filename):
         return fh.read().strip()
 
 
+class IdConverter(IntegerConverter):
+    """A row id in a URL: at most ten digits and ID_MAX, so a 20-digit id is a 404, never an
+    OverflowError in the database. It also serves as ``<int:...>``: every whole number in a
+    URL of this application is an id."""
+
+    regex = r"\d{1,10}"
+
+    def __init__(self, url_map, *args, **kwargs):
+        kwargs.setdefault("max", ID_MAX)
+        super().__init__(url_map, *args, **kwargs)
+
+
 def register_errors(app):
     """One handler per error status: JSON for API calls, a page in the user's language for people."""
     def render_error(error):
@@ -71,6 +91,7 @@ def create_app(test_config=None, instance_path=None):
     """Build the station server (instance folder: argument, INSTANCE_PATH, or ./instance)."""
     instance_path = instance_path or os.environ.get("INSTANCE_PATH") or None
     app = Flask(__name__, instance_relative_config=True, instance_path=instance_path)
+    app.url_map.converters.update(int=IdConverter, id=IdConverter)  # before any route
     load_config(app, test_config)
     app.config["MAX_CONTENT_LENGTH"] = int(app.config["MAX_CONTENT_LENGTH"])
     app.config["SESSION_COOKIE_SECURE"] = bool(app.config["SESSION_COOKIE_SECURE"])

@@ -18,7 +18,7 @@ import click
 from flask import current_app, g
 from peewee import (
     BooleanField, CharField, DatabaseProxy, DateField, DateTimeField,
-    ForeignKeyField, IntegerField, Model, SqliteDatabase, TextField, TimeField,
+    ForeignKeyField, IntegerField, Model, SQL, SqliteDatabase, TextField, TimeField,
 )
 from playhouse.db_url import connect, register_database
 from playhouse.pool import PooledSqliteDatabase
@@ -101,11 +101,38 @@ class StaffUser(BaseModel):
     station = ForeignKeyField(Station, null=True, backref="staff_users", on_delete="RESTRICT")
     person = ForeignKeyField(Person, null=True, on_delete="SET NULL")  # the staff member as a person
     active = BooleanField(default=True)
-    failed_logins = IntegerField(default=0)
-    locked_at = DateTimeField(null=True)
+    failed_logins = IntegerField(default=0)  # wrong passwords since the last sign-in
     language = CharField(max_length=8, default="")
     last_login_at = DateTimeField(null=True)
     created_at = DateTimeField(default=utcnow)
+
+
+class StaffSession(BaseModel):
+    """A signed-in browser. Its cookie holds a random id; only the id's hash is stored here,
+    so signing out (or a new password, or deactivation) ends that session at once."""
+
+    user = ForeignKeyField(StaffUser, backref="sessions", on_delete="CASCADE")
+    token_hash = CharField(max_length=64, unique=True)
+    created_at = DateTimeField(default=utcnow)
+    expires_at = DateTimeField(index=True)
+    ended_at = DateTimeField(null=True)
+
+
+class LoginThrottle(BaseModel):
+    """Wrong passwords for one user name from one address, and how long that pair must wait.
+
+    Keyed by keyed hashes (core.signin), the same for user names that exist and those that
+    do not: the owner signing in from elsewhere is never locked out by a stranger.
+    """
+
+    account_key = CharField(max_length=64, index=True)
+    address_key = CharField(max_length=64)
+    failures = IntegerField(default=0)
+    last_failure_at = DateTimeField(index=True)
+    locked_until = DateTimeField(null=True)
+
+    class Meta:
+        indexes = ((("account_key", "address_key"), True),)
 
 
 class Consent(BaseModel):
@@ -158,15 +185,56 @@ class Service(BaseModel):
 
     @classmethod
     def for_station(cls, station, active_only=True):
-        """The catalogue a station offers (its own and the shared entries), in its order."""
-        query = cls.select().where(cls.station.is_null() | (cls.station == station))
+        """The catalogue a station offers (its own and the shared entries), in its order.
+
+        A shared entry comes with the station's own choice (StationService), when it made
+        one: whether its kiosk offers the entry and where in its order. Such an entry is a
+        view for that station (``station_view``) and cannot be saved.
+        """
+        station_id = station.id if hasattr(station, "id") else station
+        services = list(cls.select().where(cls.station.is_null() | (cls.station == station_id)))
+        choices = {c.service_id: c for c in StationService.select().where(
+            StationService.station == station_id)} if any(s.shared for s in services) else {}
+        for service in services:
+            choice = choices.get(service.id)
+            if choice is not None:
+                service.station_view = True
+                # Retired for the whole district stays retired; a station may only add its own.
+                service.active = service.active and choice.active
+                service.sort_order = choice.sort_order
         if active_only:
-            query = query.where(cls.active == True)  # noqa: E712 (peewee expression)
-        return list(query.order_by(cls.sort_order, cls.id))
+            services = [s for s in services if s.active]
+        return sorted(services, key=lambda s: (s.sort_order, s.id))
 
     def label(self, lang):
         """The service's name in a language (Chinese when it has no English name)."""
         return service_name(self.name_zh, self.name_en, lang)
+
+    @property
+    def shared(self):
+        """True for an entry of the district's shared catalogue (no station of its own)."""
+        return self.station_id is None
+
+    def save(self, *args, **kwargs):
+        """Save the row; never a station's view of a shared entry (see for_station)."""
+        if self.__dict__.get("station_view"):
+            # for_station gives shared entries the station's own order and active flag;
+            # saving one would hand that station's choice to every station.
+            raise RuntimeError("a station's view of a shared service cannot be saved")
+        return super().save(*args, **kwargs)
+
+
+class StationService(BaseModel):
+    """One station's choice about an entry of the shared catalogue: whether its kiosk offers
+    it and where in its order. The entry itself (names, pictogram) is the district's."""
+
+    station = ForeignKeyField(Station, backref="service_choices", on_delete="CASCADE")
+    service = ForeignKeyField(Service, backref="station_choices", on_delete="CASCADE")
+    active = BooleanField(default=True)
+    sort_order = IntegerField(default=0)
+
+    class Meta:
+        indexes = ((("station", "service"), True),)
 
 
 def service_name(name_zh, name_en, lang):
@@ -357,9 +425,24 @@ class AuditLog(BaseModel):
     detail = TextField(default="")
 
 
-MODELS = [Station, Person, StaffUser, Consent, Badge, Service, ActivitySeries, Activity,
-          ActivityService, KioskDevice, Visit, ServiceRecord, VolunteerShift, Attendance,
-          HelpRequest, ImportMapping, AuditLog]
+# The database itself refuses a second check-in or check-out of a person on one day, and a
+# second open shift of a volunteer, whatever runs at the same time (PostgreSQL runs
+# simultaneous scans side by side; SQLite queues them). Partial indexes: void rows and
+# ended shifts do not count. The same SQL is in migrations/0002_hardening.py.
+ONE_CHECK_IN_A_DAY = SQL("\"kind\" = 'check_in' AND \"voided_at\" IS NULL")
+ONE_CHECK_OUT_A_DAY = SQL("\"kind\" = 'check_out' AND \"voided_at\" IS NULL")
+ONE_OPEN_SHIFT = SQL("\"ended_at\" IS NULL AND \"status\" <> 'voided'")
+Visit.add_index(Visit.index(Visit.person, Visit.local_date, unique=True,
+                            name="visit_one_check_in_a_day").where(ONE_CHECK_IN_A_DAY))
+Visit.add_index(Visit.index(Visit.person, Visit.local_date, unique=True,
+                            name="visit_one_check_out_a_day").where(ONE_CHECK_OUT_A_DAY))
+VolunteerShift.add_index(VolunteerShift.index(VolunteerShift.volunteer, unique=True,
+                                              name="volunteer_shift_one_open")
+                         .where(ONE_OPEN_SHIFT))
+
+MODELS = [Station, Person, StaffUser, StaffSession, LoginThrottle, Consent, Badge, Service,
+          StationService, ActivitySeries, Activity, ActivityService, KioskDevice, Visit,
+          ServiceRecord, VolunteerShift, Attendance, HelpRequest, ImportMapping, AuditLog]
 
 
 _RAW_SQL = {}
@@ -569,7 +652,13 @@ def init_app(app):
 
     @app.cli.command("init-db")
     def init_db_command():
-        """Create the database or bring its schema up to date (safe to run again)."""
+        """Create the database or bring its schema up to date (safe to run again).
+
+        Refused (exit status 78, the backup to restore named) on a database file that is
+        missing beside backups, empty or damaged.
+        """
+        from core import dbcheck
+        dbcheck.refuse_unless_sound(app)
         with db.connection_context():
             applied = migrate()
             ensure_default_station(app)

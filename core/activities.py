@@ -11,6 +11,7 @@ from peewee import JOIN, fn
 
 from core import people
 from core.attendance import record_attendance
+from core.bounds import parse_day
 from core.clock import local_date, local_to_utc, to_local
 from core.i18n import _, lazy_gettext as _l
 from models import (ACTIVITY_KINDS, Activity, ActivitySeries, ActivityService, Attendance,
@@ -70,9 +71,8 @@ def parse_activity_form(data, station):
     if kind not in ACTIVITY_KINDS:
         errors.append(_("Please choose the kind of activity."))
     day = start = end = None
-    try:
-        day = datetime.date.fromisoformat(_text(data, "date", 10))
-    except ValueError:
+    day = parse_day(_text(data, "date", 10))
+    if day is None:
         errors.append(_("Please enter the date as year-month-day, for example 2026-12-03."))
     try:
         start = datetime.time.fromisoformat(_text(data, "start", 8))

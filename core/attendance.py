@@ -3,7 +3,15 @@
 Each function is one transaction. A ``client_id`` chosen by the caller (the
 kiosk makes one per action) makes a retried request return the row the first
 request created instead of writing a second one.
+
+The database itself refuses a second check-in or check-out of a person on one day and a
+second open shift of a volunteer (partial unique indexes, see models.py). When two requests
+race (PostgreSQL runs them side by side), the loser's insert fails; ``_once`` then runs the
+whole step again, and the second run answers exactly as a second scan a moment later would.
 """
+import functools
+import logging
+
 from peewee import IntegrityError
 
 from core.clock import local_date, local_to_utc, station_zone, to_local  # noqa: F401
@@ -41,6 +49,31 @@ class NoOpenShift(Exception):
     """An end of shift was asked for a volunteer with no shift in progress."""
 
 
+class ClientIdTaken(Exception):
+    """The client id names another person's entry: a broken or hostile client, never a retry."""
+
+
+# A race lost on a unique index is decided by the time the step runs again; a third failure
+# is not a race but a real conflict, and is raised.
+ATTEMPTS = 3
+log = logging.getLogger("station.attendance")
+
+
+def _once(step):
+    """Run a write step again when the database refused it as a duplicate (a lost race)."""
+    @functools.wraps(step)
+    def run(*args, **kwargs):
+        for attempt in range(ATTEMPTS):
+            try:
+                return step(*args, **kwargs)
+            except IntegrityError:
+                if attempt == ATTEMPTS - 1:
+                    raise
+                log.debug("%s: a simultaneous duplicate was refused; running it again",
+                          step.__name__)
+    return run
+
+
 def _by_client_id(model, client_id, field=None):
     if not client_id:
         return None
@@ -61,20 +94,19 @@ def day_status(person, station, day=None):
 
 
 def _create_once(model, client_id, **fields):
-    """Create a row unless one with this client id exists; (row, created)."""
+    """Create a row unless one with this client id exists; (row, created).
+
+    Inside a caller's transaction: a duplicate refused by the database is raised for
+    the caller's step to run again (``_once``).
+    """
     existing = _by_client_id(model, client_id)
     if existing is not None:
         return existing, False
-    try:
-        with db.atomic():
-            return model.create(client_id=client_id or None, **fields), True
-    except IntegrityError:
-        existing = _by_client_id(model, client_id)
-        if existing is None:
-            raise
-        return existing, False
+    with db.atomic():
+        return model.create(client_id=client_id or None, **fields), True
 
 
+@_once
 def check_in(person, station, *, source="scanner", device=None, client_id=None, at=None,
              recorded_by=None):
     """Check a person in for the station's day; (visit, created).
@@ -85,42 +117,49 @@ def check_in(person, station, *, source="scanner", device=None, client_id=None, 
     """
     at = at or utcnow()
     day = local_date(station, at)
-    try:
-        with db.atomic():
-            # One read answers both "is this a retry?" and "is the person already in?".
-            same_day = ('"person_id" = ? AND "station_id" = ? AND "local_date" = ? '
-                        'AND "voided_at" IS NULL')
-            params = [person.id, station.id, day.isoformat()]
-            if client_id:
-                same_day = '"client_id" = ? OR (%s)' % same_day
-                params.insert(0, client_id)
-            rows = fetch_rows(Visit, same_day, *params, order_by='"at" DESC, "id" DESC')
-            for row in rows:
-                if client_id and row.client_id == client_id:
-                    return row, False
-            if rows:  # newest first: the day's latest check-in or check-out
-                raise AlreadyCheckedIn(rows[0])
-            visit = insert_row(Visit, station=station, person=person, kind="check_in", at=at,
-                               local_date=day, source=source, device=device,
-                               client_id=client_id or None, recorded_by=recorded_by)
-            if recorded_by is not None:
-                audit("visit.add", actor=recorded_by, station=station, obj=visit,
-                      after={"person": person.id, "kind": "check_in", "at": at})
-    except IntegrityError:
-        # The same client id committed by a concurrent request (PostgreSQL's isolation).
-        existing = _by_client_id(Visit, client_id)
-        if existing is None:
-            raise
-        return existing, False
+    with db.atomic():
+        # One read answers both "is this a retry?" and "is the person already in?".
+        same_day = ('"person_id" = ? AND "station_id" = ? AND "local_date" = ? '
+                    'AND "voided_at" IS NULL')
+        params = [person.id, station.id, day.isoformat()]
+        if client_id:
+            same_day = '"client_id" = ? OR (%s)' % same_day
+            params.insert(0, client_id)
+        rows = fetch_rows(Visit, same_day, *params, order_by='"at" DESC, "id" DESC')
+        for row in rows:
+            if client_id and row.client_id == client_id:
+                _check_owner(row.person_id, person, row, device)
+                return row, False
+        if rows:  # newest first: the day's latest check-in or check-out
+            raise AlreadyCheckedIn(rows[0])
+        visit = insert_row(Visit, station=station, person=person, kind="check_in", at=at,
+                           local_date=day, source=source, device=device,
+                           client_id=client_id or None, recorded_by=recorded_by)
+        if recorded_by is not None:
+            audit("visit.add", actor=recorded_by, station=station, obj=visit,
+                  after={"person": person.id, "kind": "check_in", "at": at})
     return visit, True
 
 
+def _check_owner(person_id, person, row=None, device=None):
+    """Refuse a client id that names another person's entry, or another kiosk's.
+
+    A client id is a kiosk's name for its own action: only that kiosk, for that person, gets
+    the entry back; anything else is refused rather than answered with someone else's visit.
+    """
+    if person_id != person.id or (device is not None and row is not None
+                                  and row.device_id != device.id):
+        raise ClientIdTaken()
+
+
+@_once
 def check_out(person, station, *, source="scanner", device=None, client_id=None, at=None,
               recorded_by=None):
     """Check a person out; (visit, created). Raises NotCheckedIn when not in."""
     with db.atomic():
         existing = _by_client_id(Visit, client_id)
         if existing is not None:
+            _check_owner(existing.person_id, person, existing, device)
             return existing, False
         at = at or utcnow()
         day = local_date(station, at)
@@ -135,6 +174,7 @@ def check_out(person, station, *, source="scanner", device=None, client_id=None,
     return visit, created
 
 
+@_once
 def record_services(recipient, station, services, *, provider=None, source="scanner",
                     device=None, client_id=None, at=None, recorded_by=None, minutes=None,
                     note="", activity=None):
@@ -150,7 +190,9 @@ def record_services(recipient, station, services, *, provider=None, source="scan
                 provider=provider, at=at, local_date=day, source=source, device=device,
                 recorded_by=recorded_by, note=note, activity=activity,
                 minutes=minutes if minutes is not None else service.default_minutes)
-            if created and recorded_by is not None:
+            if not created:
+                _check_owner(record.recipient_id, recipient, record, device)
+            elif recorded_by is not None:
                 audit("service_record.add", actor=recorded_by, station=station, obj=record,
                       after={"recipient": recipient.id, "service": service.id,
                              "provider": provider.id if provider else None, "at": at})
@@ -166,12 +208,14 @@ def open_shift(volunteer):
             .order_by(VolunteerShift.started_at.desc()).first())
 
 
+@_once
 def start_shift(volunteer, station, *, source="scanner", device=None, client_id=None, at=None,
                 recorded_by=None, content="", activity=None):
     """Start a volunteer's shift; (shift, created). Raises ShiftAlreadyOpen."""
     with db.atomic():
         existing = _by_client_id(VolunteerShift, client_id)
         if existing is not None:
+            _check_owner(existing.volunteer_id, volunteer, existing, device)
             return existing, False
         current = open_shift(volunteer)
         if current is not None:
@@ -196,15 +240,23 @@ def end_shift(volunteer, station, *, client_id=None, at=None, recorded_by=None):
         if client_id:
             done = VolunteerShift.get_or_none(VolunteerShift.end_client_id == client_id)
             if done is not None:
+                _check_owner(done.volunteer_id, volunteer)
                 return done, False
         shift = open_shift(volunteer)
         if shift is None:
             raise NoOpenShift()
         at = at or utcnow()
-        shift.ended_at = max(at, shift.started_at)
-        shift.minutes = shift_minutes(shift.started_at, shift.ended_at)
-        shift.end_client_id = client_id or None
-        shift.save()
+        ended_at = max(at, shift.started_at)
+        minutes = shift_minutes(shift.started_at, ended_at)
+        # Only while it is still open: of two simultaneous ends, the second finds it ended
+        # (PostgreSQL re-reads the row after the first commits) and answers as a second scan.
+        ended = (VolunteerShift.update(ended_at=ended_at, minutes=minutes,
+                                       end_client_id=client_id or None)
+                 .where((VolunteerShift.id == shift.id) & VolunteerShift.ended_at.is_null())
+                 .execute())
+        if not ended:
+            raise NoOpenShift()
+        shift.ended_at, shift.minutes, shift.end_client_id = ended_at, minutes, client_id or None
     return shift, True
 
 
@@ -240,12 +292,14 @@ def close_all_open_shifts(now=None):
     return [shift for station in Station.select() for shift in close_open_shifts(station, now)]
 
 
+@_once
 def record_attendance(activity, person, *, source="scanner", device=None, client_id=None,
                       at=None, recorded_by=None):
     """Record a person at an activity, once; (attendance, created)."""
     with db.atomic():
         existing = _by_client_id(Attendance, client_id)
         if existing is not None:
+            _check_owner(existing.person_id, person, existing, device)
             return existing, False
         existing = Attendance.get_or_none((Attendance.activity == activity)
                                           & (Attendance.person == person))
@@ -263,22 +317,20 @@ def record_attendance(activity, person, *, source="scanner", device=None, client
             return existing, True
         if existing is not None:
             return existing, False
-        try:
-            with db.atomic():
-                row = Attendance.create(activity=activity, person=person, at=at or utcnow(),
-                                        source=source, device=device,
-                                        client_id=client_id or None, recorded_by=recorded_by)
-        except IntegrityError:
-            row = Attendance.get((Attendance.activity == activity)
-                                 & (Attendance.person == person))
-            return row, False
+        row = Attendance.create(activity=activity, person=person, at=at or utcnow(),
+                                source=source, device=device, client_id=client_id or None,
+                                recorded_by=recorded_by)
         if recorded_by is not None:
             audit("attendance.add", actor=recorded_by, station=activity.station_id, obj=row,
                   after={"activity": activity.id, "person": person.id})
     return row, True
 
 
+@_once
 def request_help(station, *, device=None, client_id=None):
     """A kiosk's 'I have no card' call for staff; (request, created)."""
     with db.atomic():
-        return _create_once(HelpRequest, client_id, station=station, device=device)
+        row, created = _create_once(HelpRequest, client_id, station=station, device=device)
+        if not created and device is not None and row.device_id != device.id:
+            raise ClientIdTaken()
+    return row, created

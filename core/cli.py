@@ -7,9 +7,9 @@ import click
 from flask import current_app
 from flask.cli import with_appcontext
 
-from core import backup, demo, people, roster_import, security_cli
+from core import backup, dbcheck, demo, people, roster_import, security_cli
 from core.kiosk_auth import ENROLL_HOURS, new_enrollment
-from core.security import create_staff
+from core.security import WeakPassword, create_staff
 from models import ROLES, KioskDevice, Person, StaffUser, Station, audit, db, default_station
 
 
@@ -57,8 +57,6 @@ def _read_password(username):
     else:
         password = click.prompt("Password for %s" % username, hide_input=True,
                                 confirmation_prompt=True)
-    if len(password) < 8:
-        raise click.ClickException("The password must have at least 8 characters.")
     return password
 
 
@@ -75,7 +73,10 @@ def create_staff_command(username, role, station_code, display_name):
         raise click.ClickException("An account named %r already exists." % username)
     password = _read_password(username)
     station = None if role == "district_admin" else _station(station_code)
-    create_staff(username, role, password, station, display_name, actor_label="cli")
+    try:
+        create_staff(username, role, password, station, display_name, actor_label="cli")
+    except WeakPassword as weak:
+        raise click.ClickException(str(weak))
     click.echo("Created %s account %r." % (role, username))
 
 
@@ -167,9 +168,20 @@ def close_shifts_command():
 
 
 @click.command("first-run")
-@connected
+@with_appcontext
 def first_run_command():
-    """Migrate, load demo data into an empty database, and create the first administrator."""
+    """Migrate, load demo data into an empty database, and create the first administrator.
+
+    Refused (exit status 78, the backup to restore named) when the database file is missing
+    beside backups, empty or damaged: that is a station that lost its data, not a new one.
+    The check comes before any connection, which would make an empty file look new.
+    """
+    dbcheck.refuse_unless_sound(current_app)
+    with db.connection_context():
+        _first_run()
+
+
+def _first_run():
     from models import ensure_default_station, migrate
     migrate()
     station = ensure_default_station()

@@ -10,7 +10,7 @@ import shutil
 
 from flask import Blueprint, current_app, jsonify, request
 
-from core import backup
+from core import backup, dbcheck
 from core.i18n import _
 from models import utcnow
 
@@ -19,14 +19,18 @@ PATH = "/healthz"
 
 
 def database_problem(app):
-    """A sentence when the database does not answer, else None."""
+    """A sentence when the database is missing, empty, damaged or does not answer, else None."""
+    problem = dbcheck.health_problem(app)  # names the backup to restore
+    if problem:
+        return problem
     database = app.extensions["database"]
     try:
         with database.connection_context():
             database.execute_sql("SELECT 1").fetchone()
     except Exception:  # any driver error means the same thing to the station
-        return _("The database does not answer. Restart the station server; if this stays, "
-                 "call the person who looks after the system.")
+        return _("The database does not answer. Check that the station's disk and database "
+                 "server are working; if this stays, call the person who looks after the "
+                 "system.")
     return None
 
 

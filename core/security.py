@@ -9,9 +9,8 @@ from flask.sessions import SecureCookieSessionInterface
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from peewee import OperationalError
-from werkzeug.security import check_password_hash, generate_password_hash
-
 from core.i18n import _
+from core.passwords import hash_password, password_problem, verify_password  # noqa: F401
 from models import StaffUser, audit, db
 
 # No inline script or style anywhere: every page's JS and CSS come from static/.
@@ -47,9 +46,20 @@ limiter = Limiter(key_func=get_remote_address, default_limits=[], storage_uri="m
 log = logging.getLogger("station.security")
 
 
+class WeakPassword(ValueError):
+    """A password the policy refuses (core.passwords); the message says why."""
+
+
 def create_staff(username, role, password, station=None, display_name="", *, actor=None,
                  actor_label=""):
-    """Create a staff account with a hashed password; one transaction, audited."""
+    """Create a staff account with a hashed password; one transaction, audited.
+
+    Raises WeakPassword when the password does not meet the policy.
+    """
+    problem = password_problem(password, username=username,
+                               words=[display_name] + station_words(station))
+    if problem:
+        raise WeakPassword(problem)
     with db.atomic():
         user = StaffUser.create(username=username, role=role, display_name=display_name,
                                 password_hash=hash_password(password), station=station)
@@ -58,14 +68,11 @@ def create_staff(username, role, password, station=None, display_name="", *, act
     return user
 
 
-def hash_password(password):
-    """A salted, slow hash of a staff password."""
-    return generate_password_hash(password, method="scrypt")
-
-
-def verify_password(password_hash, password):
-    """True when the password matches the stored hash."""
-    return check_password_hash(password_hash, password)
+def station_words(station):
+    """Words of the station a password must not be built from: its code and name."""
+    if station is None:
+        return []
+    return [station.code, station.name]
 
 
 # --- cookies ------------------------------------------------------------------
@@ -199,6 +206,8 @@ SENSITIVE_PATTERNS = [
     re.compile(r"(?<!\d)1[3-9]\d{9}(?!\d)"),
     # password fields and query strings, should anything ever log a form or URL
     re.compile(r"(?i)(password|passwd|pw|payload|token|csrf_token)=[^&\s]+"),
+    # the one-time code of a kiosk enrollment link (a path: the access log has it)
+    re.compile(r"(?<=/kiosk/enroll/)[^\s/?#\"']+"),
 ]
 
 

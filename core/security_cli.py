@@ -1,36 +1,24 @@
-"""Security commands of the CLI: lift a login lock-out (`unlock-staff USERNAME`)."""
+"""Security commands of the CLI: let an account be tried again at once (`unlock-staff USERNAME`)."""
 import click
 from flask.cli import with_appcontext
 
-from models import StaffUser, audit, db
-
-
-def unlock_staff(user, actor=None, actor_label=""):
-    """Lift the lock-out of a staff account and forget its failed logins; audited."""
-    with db.atomic():
-        before = {"locked_at": user.locked_at, "failed_logins": user.failed_logins}
-        user.locked_at = None
-        user.failed_logins = 0
-        user.save(only=[StaffUser.locked_at, StaffUser.failed_logins])
-        audit("staff.unlock", actor=actor, actor_label=actor_label, station=user.station_id,
-              obj=user, before=before, after={"locked_at": None, "failed_logins": 0})
-    return user
+from core.signin import lift_lockouts
+from models import StaffUser, db
 
 
 @click.command("unlock-staff")
 @click.argument("username")
 @with_appcontext
 def unlock_staff_command(username):
-    """Unlock a staff account locked after too many wrong passwords."""
+    """Let every address try an account again at once, after too many wrong passwords."""
     with db.connection_context():
         user = StaffUser.get_or_none(StaffUser.username == username)
         if user is None:
             raise click.ClickException("No account named %r." % username)
-        if user.locked_at is None and not user.failed_logins:
+        if not lift_lockouts(user, actor_label="cli"):
             click.echo("Account %r is not locked." % username)
             return
-        unlock_staff(user, actor_label="cli")
-    click.echo("Account %r unlocked; it may sign in again." % username)
+    click.echo("Account %r unlocked; it may sign in again from every address." % username)
 
 
 COMMANDS = [unlock_staff_command]

@@ -61,7 +61,13 @@ SETTINGS = [
             "Local time after which open volunteer shifts are closed automatically and "
             "marked for review."),
     Setting("LOGIN_MAX_FAILURES", 5,
-            "Wrong passwords in a row before an account is locked until staff unlock it.", int),
+            "Wrong passwords in a row for one user name from one address before that address "
+            "must wait (LOGIN_LOCK_MINUTES) to try that name again; other addresses, the "
+            "owner's included, are not held up.", int),
+    Setting("LOGIN_LOCK_MINUTES", 5,
+            "How long that address waits; each further wrong password doubles it, up to an "
+            "hour. An administrator can lift it at once (Staff accounts, or `unlock-staff`).",
+            int),
     Setting("LOGIN_RATE_LIMIT", "10 per minute",
             "Login attempts allowed per client address (Flask-Limiter notation)."),
     Setting("SESSION_COOKIE_SECURE", False,

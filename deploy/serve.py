@@ -3,9 +3,12 @@
     .venv/bin/python deploy/serve.py            host, port and threads from the configuration
 
 The access log goes to a rotating file (ACCESS_LOG, default instance/logs/access.log), one
-line per request with its status and duration but never its query string; waitress's "task
-queue depth" warnings are kept out of the console. Health problems (see /healthz) are logged
-once at start. SIGTERM (systemctl stop) ends the server like Ctrl+C.
+line per request with its status and duration but never its query string, nor the code of
+an enrollment link; waitress's "task queue depth" warnings are kept out of the console.
+Every file the server writes is private to its account (umask 077, whoever starts it).
+A database that is missing beside backups, empty or damaged is refused with the backup to
+restore (exit status 78, which the systemd unit does not restart on). Health problems (see
+/healthz) are logged once at start. SIGTERM (systemctl stop) ends the server like Ctrl+C.
 """
 import logging
 import logging.handlers
@@ -20,6 +23,8 @@ sys.path.insert(0, ROOT)
 from waitress import serve  # noqa: E402
 
 from app import create_app  # noqa: E402
+from core import dbcheck, instance_files  # noqa: E402
+from core.security import redact  # noqa: E402
 
 
 class AccessLog:
@@ -42,8 +47,10 @@ class AccessLog:
             status_holder["status"] = "500"
             raise
         finally:
+            # redact(): a path may be a one-time enrollment link (/kiosk/enroll/CODE).
             self.logger.info('%s "%s %s" %s %dms', environ.get("REMOTE_ADDR", "-"),
-                             environ.get("REQUEST_METHOD"), environ.get("PATH_INFO"),
+                             environ.get("REQUEST_METHOD"),
+                             redact(environ.get("PATH_INFO") or ""),
                              status_holder.get("status", "-"),
                              (time.monotonic() - started) * 1000)
         return result
@@ -64,9 +71,16 @@ def access_logger(path):
 
 def main():
     """Start waitress with the configured host, port and threads."""
+    os.umask(instance_files.PRIVATE_UMASK)  # before the first file (create_app does it too)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
     logging.getLogger("waitress.queue").setLevel(logging.ERROR)
     app = create_app()
+    with app.app_context():
+        try:
+            dbcheck.refuse_unless_sound(app)
+        except dbcheck.DatabaseRefused as refused:
+            print(refused.message, file=sys.stderr, flush=True)
+            sys.exit(dbcheck.EXIT_REFUSED)
     cfg = app.config
     log_path = cfg["ACCESS_LOG"] or os.path.join(app.instance_path, "logs", "access.log")
     wsgi = AccessLog(app, access_logger(log_path))

@@ -20,13 +20,42 @@ from models import Service, audit, db
 CLIENT_ID_RE = re.compile(r"^[A-Za-z0-9_-]{8,64}$")
 SOURCES = ("camera", "scanner")
 MAX_SERVICES = 30
+# A kiosk's call is a badge payload, a client id and a few numbers: well under 1 KB, two levels
+# deep. Anything much larger or deeper is refused before it costs memory or recursion.
+MAX_BODY = 16 * 1024
+MAX_DEPTH = 8
 
 
 def _json_body():
-    data = request.get_json(silent=True)
-    if not isinstance(data, dict):
+    """The call's JSON object; 400 for anything else, 413 for a body over MAX_BODY."""
+    request.max_content_length = min(MAX_BODY, request.max_content_length or MAX_BODY)
+    try:
+        data = request.get_json(silent=True)
+    except RecursionError:  # "[[[[..." nested past Python's recursion limit
+        abort(400)
+    if not isinstance(data, dict) or not _shallow(data, MAX_DEPTH):
         abort(400)
     return data
+
+
+def _shallow(value, limit):
+    """True when containers nest at most `limit` deep (walked without recursion)."""
+    stack = [(value, 1)]
+    while stack:
+        item, depth = stack.pop()
+        if isinstance(item, (dict, list)):
+            if depth > limit:
+                return False
+            children = item.values() if isinstance(item, dict) else item
+            stack.extend((child, depth + 1) for child in children)
+    return True
+
+
+@bp.errorhandler(attendance.ClientIdTaken)
+def _client_id_taken(_error):
+    """A client id that names another kiosk's or person's entry: refused, nothing told."""
+    return _refuse("client_id_taken", _("This request could not be accepted. Nothing was "
+                                        "saved. Please scan again."), 409)
 
 
 def _client_id(data):

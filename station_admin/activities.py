@@ -11,6 +11,7 @@ from core.i18n import _
 from models import ACTIVITY_KINDS, Activity, Attendance, KioskDevice, Person, Service
 from station_admin import bp
 from station_admin.auth import current_station, permission_required
+from station_admin.ui import parse_date, parse_id
 
 PERMISSION = "manage_activities"
 
@@ -67,10 +68,7 @@ def activities():
     """The list: upcoming activities first, then those of the past weeks."""
     station = current_station()
     today = local_date(station)
-    try:
-        month = datetime.date.fromisoformat(request.args.get("month", "") + "-01")
-    except ValueError:
-        month = None
+    month = parse_date(request.args.get("month", "") + "-01")
     query = Activity.select().where(Activity.station == station)
     if month is not None:
         following = (month + datetime.timedelta(days=32)).replace(day=1)
@@ -181,7 +179,7 @@ def activity_walk_in(activity_id):
     person = None
     person_id = request.form.get("person_id", "")
     if person_id:
-        person = Person.get_or_none(Person.id == int(person_id)) if person_id.isdigit() else None
+        person = Person.get_or_none(Person.id == parse_id(person_id))
         if person is None:
             return _render_activity(activity, errors=[_("This person is not registered at "
                                                         "this station.")], status=422)
@@ -223,7 +221,7 @@ def activity_use_kiosk(activity_id):
     """Switch a kiosk into this activity's mode: its scans then record attendance here."""
     activity = _activity(activity_id)
     device_id = request.form.get("device_id", "")
-    device = _device(int(device_id)) if device_id.isdigit() else abort(404)
+    device = _device(parse_id(device_id)) if parse_id(device_id) else abort(404)
     try:
         core.use_kiosk_for(device, activity, actor=g.user)
     except core.ActivityError as error:

@@ -11,6 +11,7 @@ from station_admin.roles import can
 from station_admin.ui import parse_date, parse_int
 
 PAGE_SIZE = 100
+MAX_PAGE = 10 ** 6
 
 
 @bp.route("/audit")
@@ -25,10 +26,13 @@ def audit_log():
     object_id = parse_int(args.get("object_id"))
     date_from = parse_date(args.get("from"))
     date_to = parse_date(args.get("to"))
-    page = max(1, args.get("page", 1, type=int))
+    page = parse_int(args.get("page"), 1, MAX_PAGE) or 1
+    # A station's administrator sees their station's rows only: rows without a station are
+    # the district's (its accounts, its configuration), not theirs.
+    scope = AuditLog.station == station if not can(g.user.role, "all_stations") else None
     query = AuditLog.select()
-    if not can(g.user.role, "all_stations"):
-        query = query.where((AuditLog.station == station) | AuditLog.station.is_null())
+    if scope is not None:
+        query = query.where(scope)
     if action:
         query = query.where(AuditLog.action.startswith(action))
     if who:
@@ -45,10 +49,12 @@ def audit_log():
     total = query.count()
     rows = list(query.order_by(AuditLog.at.desc(), AuditLog.id.desc())
                 .paginate(page, PAGE_SIZE))
-    actions = [a for (a,) in AuditLog.select(AuditLog.action).distinct()
+    scoped = (lambda q: q.where(scope)) if scope is not None else (lambda q: q)
+    actions = [a for (a,) in scoped(AuditLog.select(AuditLog.action).distinct())
                .order_by(AuditLog.action).tuples()]
-    types = [t for (t,) in AuditLog.select(AuditLog.object_type).distinct()
-             .where(AuditLog.object_type != "").order_by(AuditLog.object_type).tuples()]
+    types = [t for (t,) in scoped(AuditLog.select(AuditLog.object_type).distinct()
+                                  .where(AuditLog.object_type != ""))
+             .order_by(AuditLog.object_type).tuples()]
     filters = {"action": action, "who": who, "object_type": object_type,
                "object_id": object_id if object_id is not None else "",
                "from": date_from.isoformat() if date_from else "",

@@ -1,24 +1,27 @@
 """Signing in and out, and the decorator that checks every admin route against the role table."""
 import functools
+import re
+from urllib.parse import urlsplit
 
 from flask import (abort, current_app, flash, g, redirect, render_template, request, session,
                    url_for)
 
+from core import signin
 from core.i18n import _
-from core.security import limiter, verify_password
-from models import Station, StaffUser, audit, db, default_station, utcnow
+from core.security import limiter
+from models import Station, default_station
 from station_admin import bp
 from station_admin.roles import can, role_label
 
 
 @bp.before_app_request
 def load_user():
-    """Put the signed-in staff account, if any, on g.user."""
+    """Put the signed-in staff account, if any, on g.user (its session must still be open)."""
     g.user = None
-    user_id = session.get("staff_id")
-    if user_id is not None and request.path.startswith("/admin"):
-        user = StaffUser.get_or_none(StaffUser.id == user_id)
-        if user is not None and user.active and session.get("pw") == user.password_hash[-16:]:
+    token = session.get("sid")
+    if token is not None and request.path.startswith("/admin"):
+        user = signin.session_user(token)
+        if user is not None:
             g.user = user
             if user.language:
                 g.preferred_lang = user.language
@@ -65,14 +68,30 @@ def permission_required(permission):
     return decorator
 
 
+# A path inside the admin view: printable ASCII only (no CR/LF for a header, no backslash
+# that a browser reads as a slash), no scheme, no host.
+_NEXT_RE = re.compile(r"^/admin(?:[/?#][\x21-\x5b\x5d-\x7e]*)?$")
+
+
 def _safe_next(target):
-    if target and target.startswith("/admin") and not target.startswith("//"):
-        return target
+    if target and _NEXT_RE.match(target) and not target.startswith("//"):
+        parts = urlsplit(target)
+        if not parts.scheme and not parts.netloc:
+            return target
     return url_for("station_admin.today")
 
 
 def _login_limit():
     return current_app.config["LOGIN_RATE_LIMIT"]
+
+
+def _refusal(refused):
+    """What the sign-in page says: the same words for every user name, known or not."""
+    if refused.code == "wait":
+        return _("Too many wrong passwords for this user name from this device. Please wait "
+                 "%(minutes)d minutes, then try again, or ask an administrator.",
+                 minutes=refused.minutes)
+    return _("Wrong user name or password.")
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -83,42 +102,25 @@ def login():
     if request.method == "POST":
         username = request.form.get("username", "").strip()[:64]
         password = request.form.get("password", "")[:200]
-        user = StaffUser.get_or_none(StaffUser.username == username)
-        if user is not None and user.locked_at is not None:
-            error = _("This account is locked after too many wrong passwords. "
-                      "An administrator can unlock it.")
-        elif user is None or not user.active or not verify_password(user.password_hash,
-                                                                     password):
-            error = _("Wrong user name or password.")
-            if user is not None:
-                with db.atomic():
-                    user.failed_logins += 1
-                    if user.failed_logins >= current_app.config["LOGIN_MAX_FAILURES"]:
-                        user.locked_at = utcnow()
-                        audit("staff.locked", actor_label="login", station=user.station_id,
-                              obj=user, detail="%d failed logins" % user.failed_logins)
-                    user.save()
-        else:
-            with db.atomic():
-                user.failed_logins = 0
-                user.last_login_at = utcnow()
-                user.save()
-                audit("staff.login", actor=user, station=user.station_id, obj=user)
-            session.clear()
-            session["staff_id"] = user.id
-            session["pw"] = user.password_hash[-16:]  # a password change signs out everywhere
-            session.permanent = True
-            return redirect(_safe_next(request.args.get("next")))
-        return render_template("station_admin/login.html", error=error), 401
+        try:
+            user, token = signin.sign_in(username, password, request.remote_addr)
+        except signin.SignInRefused as refused:
+            return render_template("station_admin/login.html", error=_refusal(refused)), 401
+        lang = session.get("lang")
+        session.clear()
+        session["sid"] = token
+        if lang:
+            session["lang"] = lang
+        session.permanent = True
+        return redirect(_safe_next(request.args.get("next")))
     return render_template("station_admin/login.html", error=error)
 
 
 @bp.route("/logout", methods=["POST"])
 def logout():
-    """Sign out."""
+    """Sign out: the session ends on the server, so a copy of the cookie opens nothing."""
     if g.user is not None:
-        with db.atomic():
-            audit("staff.logout", actor=g.user, station=g.user.station_id, obj=g.user)
+        signin.sign_out(g.user, session.get("sid"))
     lang = session.get("lang")
     session.clear()
     if lang:

@@ -63,7 +63,7 @@ def people():
     query_text = request.args.get("q", "").strip()[:50]
     kind = request.args.get("kind", "")
     show_inactive = request.args.get("inactive") == "1"
-    page = max(1, request.args.get("page", 1, type=int))
+    page = parse_int(request.args.get("page"), 1, 10 ** 6) or 1
     query = Person.select().where((Person.station == station) & Person.erased_at.is_null())
     if kind in ("resident", "volunteer", "staff"):
         query = query.where(Person.kind == kind)

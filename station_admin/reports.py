@@ -7,6 +7,7 @@ from markupsafe import Markup, escape
 
 from core import exports, sheets
 from core import reports as rq
+from core.bounds import parse_day, parse_id, year_in_bounds
 from core.clock import local_date, to_local
 from core.i18n import _
 from core.people import has_consent
@@ -52,22 +53,21 @@ def _parse_range(station):
     args = request.values
     try:
         if args.get("start") or args.get("end"):
-            try:
-                start = datetime.date.fromisoformat(args.get("start", ""))
-                end = datetime.date.fromisoformat(args.get("end", ""))
-            except ValueError:
+            start, end = parse_day(args.get("start")), parse_day(args.get("end"))
+            if start is None or end is None:
                 raise RangeError(_("Please give both dates of the range, like 2026-11-01."))
             rq.check_range(start, end)
             return start, end, "range"
         if args.get("quarter"):
             match = re.fullmatch(r"(\d{4})-?Q([1-4])", args["quarter"].strip(), re.I)
-            if not match:
+            if not match or not year_in_bounds(int(match.group(1))):
                 raise RangeError(_("A quarter looks like 2026-Q4."))
             start, end = rq.quarter_range(int(match.group(1)), int(match.group(2)))
             return start, end, "quarter"
         if args.get("month"):
             match = re.fullmatch(r"(\d{4})-(\d{1,2})", args["month"].strip())
-            if not match or not 1 <= int(match.group(2)) <= 12:
+            if not match or not 1 <= int(match.group(2)) <= 12 \
+                    or not year_in_bounds(int(match.group(1))):
                 raise RangeError(_("A month looks like 2026-11."))
             start, end = rq.month_range(int(match.group(1)), int(match.group(2)))
             return start, end, "month"
@@ -373,9 +373,8 @@ def export_log():
         station = Station.select().order_by(Station.code).first()
         scope = station.code
     if request.args.get("date"):
-        try:
-            start = end = datetime.date.fromisoformat(request.args["date"])
-        except ValueError:
+        start = end = parse_day(request.args["date"])
+        if start is None:
             abort(make_response(render_template(
                 "station_admin/report_error.html",
                 error=_("The date must look like 2026-11-03.")), 400))
@@ -446,9 +445,8 @@ def sign_in_sheet():
     station, _scope = _station_scope()
     if station is None:
         station = Station.select().order_by(Station.code).first()
-    try:
-        day = datetime.date.fromisoformat(request.args.get("date", ""))
-    except ValueError:
+    day = parse_day(request.args.get("date"))
+    if day is None:
         abort(make_response(render_template(
             "station_admin/report_error.html",
             error=_("The date must look like 2026-11-03.")), 400))
@@ -481,9 +479,8 @@ def mask_id(number):
 
 
 def _volunteer(station, volunteer_id):
-    try:
-        vid = int(volunteer_id)
-    except (TypeError, ValueError):
+    vid = parse_id(volunteer_id)
+    if vid is None:
         return None
     person = Person.get_or_none((Person.id == vid) & (Person.kind == "volunteer"))
     if person is None or (station is not None and person.station_id != station.id):

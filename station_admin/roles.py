@@ -32,7 +32,7 @@ PERMISSIONS = {
     "erase_person": {"admin"},
     "manage_badges": {"admin", "social_worker", "staff"},
     # The station
-    "manage_services": {"admin"},
+    "manage_services": {"admin", "district_admin"},  # shared entries: district only
     "view_reports": {"admin", "social_worker", "district_admin"},
     "export_reports": {"admin", "social_worker", "district_admin"},
     "certificates": {"admin", "social_worker"},

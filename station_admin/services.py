@@ -1,13 +1,17 @@
-"""The service catalogue: add, rename (Chinese and English), order, pictogram, retire."""
+"""The service catalogue: add, rename (Chinese and English), order, pictogram, retire.
+
+Shared entries are the district's (see core/catalogue.py): a station account only chooses
+whether its kiosk offers them and where."""
 import os
-import uuid
 
 from flask import abort, current_app, flash, g, redirect, render_template, request, url_for
 
+from core import catalogue
 from core.i18n import _, lazy_gettext as _l
-from models import Service, audit, db
+from models import Service
 from station_admin import bp
 from station_admin.auth import current_station, permission_required
+from station_admin.roles import can
 from station_admin.ui import parse_int
 
 
@@ -52,11 +56,23 @@ def _read_form(errors):
     return values
 
 
+def _district():
+    """True when the signed-in account answers for every station (may change shared entries)."""
+    return can(g.user.role, "all_stations")
+
+
 def _render(station, errors=(), form=None, service=None, status=200):
     return render_template("station_admin/services.html", station=station,
-                           services=Service.for_station(station, active_only=False), pictos=pictograms(), errors=list(errors),
-                           form=form or {}, editing=service,
+                           services=Service.for_station(station, active_only=False),
+                           pictos=pictograms(), errors=list(errors), form=form or {},
+                           editing=service, district=_district(),
                            picto_labels=PICTOGRAM_LABELS), status
+
+
+def _shared_refusal():
+    return _("This service is shared by every station of the district: only a district "
+             "administrator can change it. You can stop offering it here, or add your own "
+             "service.")
 
 
 @bp.route("/services")
@@ -78,11 +94,7 @@ def service_add():
         errors.append(_("There is already a service with this name."))
     if errors:
         return _render(station, errors, request.form, status=422)
-    last = max([s.sort_order for s in Service.for_station(station, active_only=False)] or [0])
-    with db.atomic():
-        service = Service.create(station=station, code="c-%s" % uuid.uuid4().hex[:8],
-                                 sort_order=last + 10, **values)
-        audit("service.create", actor=g.user, station=station, obj=service, after=values)
+    service = catalogue.add_service(station, values, actor=g.user)
     flash(_("The service “%(name)s” is added.", name=service.name_zh))
     return redirect(url_for("station_admin.services"))
 
@@ -93,6 +105,8 @@ def service_edit(service_id):
     """Rename a service, change its usual time or its pictogram."""
     station = current_station()
     service = _service(service_id, station)
+    if service.shared and not _district():
+        return _render(station, [_shared_refusal()], status=403)
     if request.method == "GET":
         return _render(station, service=service, form={
             "name_zh": service.name_zh, "name_en": service.name_en,
@@ -104,41 +118,28 @@ def service_edit(service_id):
         errors.append(_("There is already a service with this name."))
     if errors:
         return _render(station, errors, request.form, service=service, status=422)
-    changed = {k: v for k, v in values.items() if getattr(service, k) != v}
+    try:
+        changed = catalogue.update_service(service, values, actor=g.user,
+                                           district=_district(), station=station)
+    except catalogue.SharedEntry:
+        return _render(station, [_shared_refusal()], status=403)
     if changed:
-        with db.atomic():
-            before = {k: getattr(service, k) for k in changed}
-            for key, value in changed.items():
-                setattr(service, key, value)
-            service.save()
-            audit("service.update", actor=g.user, station=station, obj=service,
-                  before=before, after=changed)
-        flash(_("The service is saved. Past records keep pointing to it."))
+        flash(_("The service is saved for every station. Past records keep pointing to it.")
+              if service.shared else
+              _("The service is saved. Past records keep pointing to it."))
     return redirect(url_for("station_admin.services"))
 
 
 @bp.route("/services/<int:service_id>/move", methods=["POST"])
 @permission_required("manage_services")
 def service_move(service_id):
-    """Move a service one place up or down."""
+    """Move a service one place up or down (in this station's order only)."""
     station = current_station()
     service = _service(service_id, station)
     direction = request.form.get("direction")
     if direction not in ("up", "down"):
         abort(400)
-    with db.atomic():
-        ordered = Service.for_station(station, active_only=False)
-        index = [s.id for s in ordered].index(service.id)
-        other = index - 1 if direction == "up" else index + 1
-        if 0 <= other < len(ordered):
-            before = [s.id for s in ordered]
-            ordered[index], ordered[other] = ordered[other], ordered[index]
-            for position, row in enumerate(ordered):
-                if row.sort_order != (position + 1) * 10:
-                    row.sort_order = (position + 1) * 10
-                    row.save()
-            audit("service.reorder", actor=g.user, station=station, obj=service,
-                  before={"order": before}, after={"order": [s.id for s in ordered]})
+    catalogue.move_service(service, station, direction, actor=g.user)
     return redirect(url_for("station_admin.services") + "#service-%d" % service.id)
 
 
@@ -149,14 +150,21 @@ def service_active(service_id):
     station = current_station()
     service = _service(service_id, station)
     active = request.form.get("active") == "1"
-    if service.active != active:
-        with db.atomic():
-            service.active = active
-            service.save()
-            audit("service.reactivate" if active else "service.retire", actor=g.user,
-                  station=station, obj=service, before={"active": not active},
-                  after={"active": active})
-        flash(_("“%(name)s” is offered again.", name=service.name_zh) if active
-              else _("“%(name)s” is retired: the kiosk no longer offers it; past records stay.",
-                     name=service.name_zh))
+    try:
+        changed = catalogue.set_offered(service, station, active, actor=g.user,
+                                        district=_district())
+    except catalogue.RetiredByDistrict:
+        return _render(station, [_("The district has retired this shared service for every "
+                                   "station; only a district administrator can offer it "
+                                   "again.")], status=403)
+    if changed:
+        name = service.name_zh
+        if service.shared and _district():
+            flash(_("“%(name)s” is offered again at every station.", name=name) if active
+                  else _("“%(name)s” is retired at every station; past records stay.",
+                         name=name))
+        else:
+            flash(_("“%(name)s” is offered again.", name=name) if active
+                  else _("“%(name)s” is retired: the kiosk no longer offers it; past records "
+                         "stay.", name=name))
     return redirect(url_for("station_admin.services"))

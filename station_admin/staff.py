@@ -1,17 +1,17 @@
 """Staff accounts: create, change role or name, reset a password, unlock, deactivate."""
 import re
 
-from flask import abort, flash, g, redirect, render_template, request, url_for
+from flask import abort, flash, g, redirect, render_template, request, session, url_for
 
+from core import signin, staff as accounts
 from core.i18n import _
-from core.security import create_staff, hash_password
-from models import ROLES, StaffUser, audit, db
+from core.security import WeakPassword, create_staff, password_problem, station_words
+from models import ROLES, StaffUser
 from station_admin import bp
 from station_admin.auth import current_station, permission_required
 from station_admin.roles import can
 
 USERNAME_RE = re.compile(r"^[A-Za-z0-9._-]{3,64}$")
-MIN_PASSWORD = 8
 
 
 def assignable_roles():
@@ -36,18 +36,22 @@ def _accounts(station):
     return list(query)
 
 
-def _check_password(password, errors):
-    if len(password) < MIN_PASSWORD:
-        errors.append(_("The password must have at least 8 characters."))
-    elif len(password) > 200:
-        errors.append(_("The password is too long."))
+def _check_password(password, username, display_name, station, errors):
+    """Add the policy's objection to a new password, if any, to the form's errors."""
+    problem = password_problem(password, username=username,
+                               words=[display_name] + station_words(station))
+    if problem:
+        errors.append(problem)
 
 
 def _render(errors=(), form=None, status=200, template="staff.html", **extra):
     station = current_station()
-    return render_template("station_admin/" + template, station=station,
-                           accounts=_accounts(station), roles=assignable_roles(),
-                           errors=list(errors), form=form or {}, **extra), status
+    listed = _accounts(station)
+    waits = {a.id: signin.lockouts(a) for a in listed if a.active}
+    return render_template("station_admin/" + template, station=station, accounts=listed,
+                           waits={k: v[0] for k, v in waits.items() if v},
+                           roles=assignable_roles(), errors=list(errors), form=form or {},
+                           **extra), status
 
 
 @bp.route("/staff")
@@ -76,11 +80,14 @@ def staff_add():
         errors.append(_("The name is too long (at most 50 characters)."))
     if role not in assignable_roles():
         errors.append(_("Please choose a role."))
-    _check_password(password, errors)
+    station = None if role == "district_admin" else current_station()
+    _check_password(password, username, display_name, station, errors)
     if errors:
         return _render(errors, form, 422)
-    station = None if role == "district_admin" else current_station()
-    create_staff(username, role, password, station, display_name, actor=g.user)
+    try:
+        create_staff(username, role, password, station, display_name, actor=g.user)
+    except WeakPassword as weak:
+        return _render([str(weak)], form, 422)
     flash(_("The account “%(name)s” is created.", name=username))
     return redirect(url_for("station_admin.staff"))
 
@@ -105,28 +112,17 @@ def staff_edit(user_id):
     if account.id == g.user.id and role != account.role:
         errors.append(_("You cannot change your own role; ask another administrator."))
     if password:
-        _check_password(password, errors)
+        _check_password(password, account.username, display_name, account.station, errors)
     if errors:
         return _render(errors, form, 422, template="staff_edit.html", account=account)
-    before, after = {}, {}
-    if display_name != account.display_name:
-        before["display_name"], after["display_name"] = account.display_name, display_name
-        account.display_name = display_name
-    if role != account.role:
-        before["role"], after["role"] = account.role, role
-        account.role = role
-        if role == "district_admin":
-            account.station = None
-        elif account.station_id is None:
-            account.station = current_station()
-    if password:
-        before["password"], after["password"] = "(old)", "(new)"
-        account.password_hash = hash_password(password)
-    if after:
-        with db.atomic():
-            account.save()
-            audit("staff.update", actor=g.user, station=account.station_id, obj=account,
-                  before=before, after=after)
+    try:
+        changed = accounts.update_account(
+            account, actor=g.user, display_name=display_name, role=role, password=password,
+            station=current_station(),
+            keep_session=session.get("sid") if account.id == g.user.id else None)
+    except WeakPassword as weak:
+        return _render([str(weak)], form, 422, template="staff_edit.html", account=account)
+    if changed:
         flash(_("The account is saved."))
     return redirect(url_for("station_admin.staff"))
 
@@ -134,16 +130,10 @@ def staff_edit(user_id):
 @bp.route("/staff/<int:user_id>/unlock", methods=["POST"])
 @permission_required("manage_staff")
 def staff_unlock(user_id):
-    """Lift the lock put on an account after too many wrong passwords."""
+    """Let every address try the account again at once (after too many wrong passwords)."""
     account = _account(user_id)
-    if account.locked_at is not None or account.failed_logins:
-        with db.atomic():
-            before = {"locked_at": account.locked_at, "failed_logins": account.failed_logins}
-            account.locked_at, account.failed_logins = None, 0
-            account.save()
-            audit("staff.unlock", actor=g.user, station=account.station_id, obj=account,
-                  before=before, after={"locked_at": None, "failed_logins": 0})
-        flash(_("“%(name)s” is unlocked and can sign in again.", name=account.username))
+    if signin.lift_lockouts(account, actor=g.user):
+        flash(_("“%(name)s” can sign in again from every device.", name=account.username))
     return redirect(url_for("station_admin.staff"))
 
 
@@ -156,16 +146,8 @@ def staff_active(user_id):
     if account.id == g.user.id and not active:
         flash(_("You cannot deactivate your own account."))
         return redirect(url_for("station_admin.staff"))
-    if account.active != active:
-        with db.atomic():
-            account.active = active
-            account.save()
-            audit("staff.reactivate" if active else "staff.deactivate", actor=g.user,
-                  station=account.station_id, obj=account, before={"active": not active},
-                  after={"active": active})
+    if accounts.set_active(account, active, actor=g.user):
         flash(_("“%(name)s” can sign in again.", name=account.username) if active
               else _("“%(name)s” is deactivated and can no longer sign in.",
                      name=account.username))
     return redirect(url_for("station_admin.staff"))
-
-

@@ -11,6 +11,7 @@ from core.i18n import _
 from models import HelpRequest, Person, ServiceRecord, Visit, VolunteerShift, audit, db, utcnow
 from station_admin import bp
 from station_admin.auth import check_station, current_station, permission_required
+from station_admin.ui import parse_id
 
 
 SEARCH_LIMIT = 20
@@ -116,9 +117,9 @@ def resolve_help(help_id):
 def staff_check_in():
     """Find a person by name and check them in (from a help request, or a walk-in)."""
     station = current_station()
-    help_request = _open_help(request.values.get("help", type=int), station)
+    help_request = _open_help(parse_id(request.values.get("help")), station)
     if request.method == "POST":
-        person = Person.get_or_none(Person.id == request.form.get("person_id", type=int))
+        person = Person.get_or_none(Person.id == parse_id(request.form.get("person_id")))
         if person is None or person.erased_at is not None:
             abort(404)
         check_station(person.station_id)
@@ -151,7 +152,7 @@ def staff_check_in():
 def staff_check_out():
     """Check out a person who is here (they left without scanning)."""
     station = current_station()
-    person = Person.get_or_none(Person.id == request.form.get("person_id", type=int))
+    person = Person.get_or_none(Person.id == parse_id(request.form.get("person_id")))
     if person is None or person.erased_at is not None:
         abort(404)
     check_station(person.station_id)

@@ -1,6 +1,7 @@
 """Small helpers the admin screens share: local times, labels, form parsing, messages."""
 import datetime
 
+from core import bounds
 from core.clock import local_to_utc, to_local
 from core.i18n import _, lazy_gettext as _l
 from models import service_name
@@ -77,19 +78,15 @@ def parse_local_time(station, day, text):
 
 
 def parse_date(text, default=None):
-    """A 'YYYY-MM-DD' date, or the default."""
-    try:
-        return datetime.date.fromisoformat((text or "").strip())
-    except ValueError:
-        return default
+    """A 'YYYY-MM-DD' date within core.bounds' days, or the default."""
+    return bounds.parse_day(text, default)
 
 
 def parse_int(text, low=None, high=None):
-    """An integer within bounds, or None."""
-    try:
-        value = int((text or "").strip())
-    except ValueError:
-        return None
-    if (low is not None and value < low) or (high is not None and value > high):
-        return None
-    return value
+    """An integer within bounds (and never beyond what the database holds), or None."""
+    return bounds.parse_int(text, low, high)
+
+
+def parse_id(text):
+    """A row id from a form or query field, or None (core.bounds)."""
+    return bounds.parse_id(text)

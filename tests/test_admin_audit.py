@@ -26,3 +26,22 @@ def test_audit_log_filters(app, client):
     assert "共 0 条" in html
     html = client.get("/admin/audit?from=2000-01-01&to=2000-01-31").get_data(as_text=True)
     assert "共 0 条" in html
+
+
+def test_a_station_admin_sees_only_their_stations_rows(app, client):
+    """Does a station's administrator see their station's audit rows, and none of the
+    district's (rows with no station) or another station's, nor their action names?"""
+    with app.app_context(), db.connection_context():
+        other = models.Station.create(code="HJ2", name="和居二号驿站")
+        admin = gen_user("admin", username="station-boss")
+        models.audit("district.secret_action", actor_label="district-boss",
+                     detail="区里的事")
+        models.audit("other.station_action", actor_label="other-boss", station=other,
+                     detail="二号站的事")
+    login_as(client, admin)
+    html = client.get("/admin/audit").get_data(as_text=True)
+    assert "staff.login" in html  # the station's own rows
+    for hidden in ("district.secret_action", "区里的事", "other.station_action", "二号站的事"):
+        assert hidden not in html, hidden
+    html = client.get("/admin/audit?action=district.").get_data(as_text=True)
+    assert "共 0 条" in html

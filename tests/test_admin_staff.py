@@ -1,7 +1,7 @@
 """Staff accounts: create, change role, unlock a locked account, deactivate."""
 import json
 
-from models import AuditLog, StaffUser, db, utcnow
+from models import AuditLog, StaffUser, db
 from tests.conftest import PASSWORD, csrf_token, gen_user, login_as
 
 
@@ -38,18 +38,20 @@ def test_bad_account_input(app, client):
         assert StaffUser.select().count() == 1
 
 
-def test_unlock_a_locked_account(app, client):
-    """Can an administrator lift the lock, so the right password works again?"""
+def test_let_in_now_after_wrong_passwords(app, client):
+    """When a device must wait after wrong passwords, does the staff page say so, and can an
+    administrator let it try again at once (audited)?"""
     _admin, token = sign_in(app, client)
     with app.app_context(), db.connection_context():
-        locked = gen_user("staff")
-        locked.locked_at, locked.failed_logins = utcnow(), 5
-        locked.save()
+        waiting = gen_user("staff")
     other = app.test_client()
-    assert "已锁定" in login_as(other, locked).get_data(as_text=True)
-    assert "已锁定" in client.get("/admin/staff").get_data(as_text=True)
-    client.post("/admin/staff/%d/unlock" % locked.id, data={"csrf_token": token})
-    assert login_as(other, locked).status_code == 302
+    for _ in range(app.config["LOGIN_MAX_FAILURES"]):
+        login_as(other, waiting, password="not it at all")
+    assert "请等待" in login_as(other, waiting).get_data(as_text=True)
+    page = client.get("/admin/staff").get_data(as_text=True)
+    assert "密码错误次数过多" in page and "上次登录后输错密码 5 次" in page
+    client.post("/admin/staff/%d/unlock" % waiting.id, data={"csrf_token": token})
+    assert login_as(other, waiting).status_code == 302
     with app.app_context(), db.connection_context():
         row = AuditLog.get(AuditLog.action == "staff.unlock")
         assert json.loads(row.before)["failed_logins"] == 5

@@ -52,7 +52,9 @@ def test_create_staff_reads_password_from_stdin(app, runner):
     again = runner.invoke(args=["create-staff", "liwei", "--role", "staff"], input="x" * 10)
     assert again.exit_code != 0 and "already exists" in again.output
     short = runner.invoke(args=["create-staff", "wang", "--role", "staff"], input="short\n")
-    assert short.exit_code != 0 and "8 characters" in short.output
+    assert short.exit_code != 0 and "8 个字符" in short.output
+    common = runner.invoke(args=["create-staff", "wang", "--role", "staff"], input="12345678\n")
+    assert common.exit_code != 0 and "太容易被猜到" in common.output
     bad_role = runner.invoke(args=["create-staff", "zhao", "--role", "boss"], input="x" * 10)
     assert bad_role.exit_code != 0
 

@@ -8,7 +8,7 @@ from werkzeug.routing import IntegerConverter
 
 import models
 from core import badges
-from models import MODELS, AuditLog, Visit, db
+from models import MODELS, AuditLog, LoginThrottle, StaffSession, Visit, db
 from tests.conftest import csrf_token, enroll_kiosk, gen_person, gen_user, login_as
 
 FIXED = dict(deadline=None, derandomize=True, database=None,
@@ -198,7 +198,7 @@ def test_kiosk_api_survives_anything(app, client):
 
 def test_login_form_survives_any_text(app, client):
     """Does the sign-in form answer any user name and password without a 500, signing nobody
-    in and storing nothing for unknown names?"""
+    in and storing, for unknown names, nothing but the throttle's keyed hashes?"""
     with app.app_context(), db.connection_context():
         gen_user("staff", username="chenjing")
     token = csrf_token(client)
@@ -217,13 +217,20 @@ def test_login_form_survives_any_text(app, client):
             __import__("urllib.parse").parse.urlencode({"next": nxt})
         response = client.post(url, data=form)
         assert response.status_code in (400, 401, 413), response.status_code
+        assert response.status_code == 400 or "staff_id" not in str(response.headers)
         with app.app_context(), db.connection_context():
             after = counts()
+            throttled = {"LoginThrottle", "AuditLog"}  # the wait, and a known name's note
+            assert {k: v for k, v in after.items() if k not in throttled} == \
+                {k: v for k, v in before.items() if k not in throttled}
+            assert after["LoginThrottle"] - before["LoginThrottle"] in (0, 1)
+            assert StaffSession.select().count() == 0
+            name = username.strip()[:64]
+            if len(name) >= 4 and not set(name) <= set("0123456789abcdef"):  # not hex by chance
+                for row in LoginThrottle.select():
+                    assert name not in row.account_key + row.address_key
             if username.strip()[:64] != "chenjing":
-                assert after == before
-            else:
-                assert models.StaffUser.get(models.StaffUser.username == "chenjing").locked_at \
-                    is not None or after["StaffUser"] == before["StaffUser"]
+                assert after["AuditLog"] == before["AuditLog"]
 
     login_anything()
     assert client.get("/admin/").status_code == 302  # still nobody signed in
@@ -282,3 +289,151 @@ def test_admin_forms_survive_any_text(app, client):
         assert response.status_code < 500, (endpoint, form, response.status_code)
 
     post_anything()
+
+
+# --- ids and dates in admin URLs, queries and forms ------------------------------------------
+
+# Ids as an attacker writes them: past 32 and 64 bits, zero, negative, padded, non-ASCII digits.
+HOSTILE_IDS = st.one_of(
+    st.integers(min_value=-(10 ** 25), max_value=10 ** 25).map(str),
+    st.sampled_from(["0", "1", "2147483647", "2147483648", "9223372036854775807",
+                     "9223372036854775808", "99999999999999999999", "0001", "-1", "1e9",
+                     "１２", "٣", " 7", "7 ", "0x1f", "1.0", ""]),
+    st.text(st.sampled_from("0123456789"), min_size=11, max_size=40))
+# Days as an attacker writes them: the first and last years Python knows, impossible days,
+# other formats.
+HOSTILE_DAYS = st.one_of(
+    st.sampled_from(["0000-01-01", "0001-01-01", "0001-01-02", "9999-12-31", "9999-12-30",
+                     "10000-01-01", "2026-02-30", "2026-13-01", "2026-00-10", "1899-12-31",
+                     "2200-01-01", "+2026-01-01", "2026-1-1", "2026/01/01", "20260101",
+                     "２０２６-０１-０１", "0000-00", "9999-12", "0001-01", "9999-Q4",
+                     "0000-Q1", ""]),
+    st.dates().map(lambda d: d.isoformat()),
+    st.dates().map(lambda d: d.isoformat()[:7]))
+QUERY_FIELDS = ["date", "from", "to", "start", "end", "month", "quarter", "help", "object_id",
+                "page", "volunteer", "person_id", "ids", "activity_id", "given_on", "birth_date"]
+
+
+def admin_routes_with_ids(app):
+    """(rule text, methods, names of its id arguments) for every admin route."""
+    routes = []
+    for rule in sorted(app.url_map.iter_rules(), key=lambda r: r.rule):
+        if not rule.endpoint.startswith("station_admin."):
+            continue
+        ids = [name for name, conv in rule._converters.items()
+               if isinstance(conv, IntegerConverter)]
+        methods = sorted(rule.methods & {"GET", "POST"})
+        routes.append((rule.rule, methods, ids))
+    return routes
+
+
+def fill_rule(rule, values):
+    """The rule's path with each <converter:name> replaced by values[name] (or 1)."""
+    return re.sub(r"<(?:[^:<>]+:)?([^<>]+)>",
+                  lambda m: __import__("urllib.parse").parse.quote(
+                      str(values.get(m.group(1), 1)), safe=""), rule)
+
+
+def test_admin_routes_survive_any_id_and_date(app, client):
+    """Does every admin route, given any id in its URL and any id or date in its query or
+    form fields (20-digit ids, years 0 and 9999, impossible days), answer without a 500?"""
+    with app.app_context(), db.connection_context():
+        gen_person("resident")
+        gen_person("volunteer")
+        admin = gen_user("admin")
+    assert login_as(client, admin).status_code == 302
+    token = csrf_token(client, "/admin/login")
+    routes = admin_routes_with_ids(app)
+    assert any(ids for _, _, ids in routes), "no admin route with an id"
+
+    @settings(max_examples=400, **FIXED)
+    @given(data=st.data())
+    def try_any(data):
+        rule, methods, ids = data.draw(st.sampled_from(routes))
+        if rule in ("/admin/login", "/admin/logout"):
+            return
+        method = data.draw(st.sampled_from(methods))
+        path = fill_rule(rule, {name: data.draw(HOSTILE_IDS) for name in ids})
+        fields = data.draw(st.lists(st.sampled_from(QUERY_FIELDS), unique=True, max_size=5))
+        values = {f: data.draw(st.one_of(HOSTILE_DAYS, HOSTILE_IDS)) for f in fields}
+        if method == "GET":
+            response = client.get(path, query_string=values)
+        else:
+            response = client.post(path, data=dict(values, csrf_token=token))
+        assert response.status_code < 500, (method, path, values, response.status_code)
+
+    try_any()
+
+
+def test_every_date_and_id_route_refuses_extremes_cleanly(app, client):
+    """Are the worst single values (a 20-digit id, year 0, year 9999, the last day Python
+    knows) answered with a clear 4xx or a normal page on each route that reads them?"""
+    with app.app_context(), db.connection_context():
+        admin = gen_user("admin")
+    login_as(client, admin)
+    worst_ids = ["99999999999999999999", "9223372036854775808", "2147483648"]
+    worst_days = ["0000-01-01", "0001-01-01", "9999-12-31"]
+    checked = 0
+    for rule, methods, ids in admin_routes_with_ids(app):
+        if "GET" not in methods:
+            continue
+        for bad in worst_ids:
+            if ids:
+                response = client.get(fill_rule(rule, {name: bad for name in ids}))
+                assert response.status_code == 404, (rule, bad, response.status_code)
+                checked += 1
+        if not ids:
+            for day in worst_days:
+                for field in ("date", "from", "to", "start", "end"):
+                    response = client.get(rule, query_string={field: day, "end": day})
+                    assert response.status_code < 500, (rule, field, day)
+                    checked += 1
+                for field, value in (("month", day[:7]), ("quarter", day[:4] + "-Q4")):
+                    response = client.get(rule, query_string={field: value})
+                    assert response.status_code < 500, (rule, field, value)
+    assert checked > 100
+
+
+# --- JSON nested past any sensible depth, at every kiosk endpoint -----------------------------
+
+def nested(depth, opener, closer, inner=b"1"):
+    return opener * depth + inner + closer * depth
+
+
+def test_kiosk_api_survives_deep_json(app, client):
+    """Does every kiosk endpoint answer a JSON body nested 10,000 deep (arrays, objects, inside
+    a field) with a 4xx and a message, never a 500 or a RecursionError?"""
+    with app.app_context(), db.connection_context():
+        _, payload = gen_person("resident")
+    _, token = enroll_kiosk(app, client)
+    endpoints = sorted(rule.rule for rule in app.url_map.iter_rules()
+                       if rule.rule.startswith("/kiosk/api/") and "POST" in rule.methods)
+    assert len(endpoints) >= 6
+
+    @settings(max_examples=120, **FIXED)
+    @given(endpoint=st.sampled_from(endpoints),
+           depth=st.one_of(st.sampled_from([9, 50, 999, 1001, 10000, 100000]),
+                           st.integers(1, 20000)),
+           shape=st.sampled_from(["array", "object", "in_payload", "in_services", "mixed"]))
+    def post_deep(endpoint, depth, shape):
+        if shape == "array":
+            body = nested(depth, b"[", b"]")
+        elif shape == "object":
+            body = nested(depth, b'{"a":', b"}")
+        elif shape == "in_payload":
+            body = b'{"payload": ' + nested(depth, b"[", b"]") + b', "client_id": "deep-0001"}'
+        elif shape == "in_services":
+            body = (b'{"payload": "' + payload.encode() + b'", "client_id": "deep-0002", '
+                    b'"service_ids": ' + nested(depth, b"[", b"]") + b"}")
+        else:
+            body = nested(depth, b'[{"x":', b"}]")
+        response = client.post(endpoint, data=body, content_type="application/json",
+                               headers={"X-CSRFToken": token})
+        assert response.status_code < 500, (endpoint, shape, depth, response.status_code)
+        answer = response.get_json()
+        assert isinstance(answer, dict) and "ok" in answer
+        if depth > 8:
+            assert response.status_code in (400, 413), (endpoint, shape, depth)
+            assert answer["ok"] is False and answer["message"]
+
+    post_deep()

@@ -19,7 +19,7 @@ MIGRATIONS = [m.name for m in Migration.load_directory(SCHEMA_DIR)]
 ROWS_PER_TABLE = 3
 # When a later migration renames or drops a column, say here where its data went.
 RENAMED = {}   # {(table, old column): new column}
-DROPPED = set()  # {(table, column)}
+DROPPED = {("staff_user", "locked_at")}  # {(table, column)}: 0002 ends the permanent lock
 # Columns whose value the code interprets (not just stores): a meaningful value.
 MEANINGFUL = {("station", "timezone"): "Asia/Shanghai", ("station", "language"): "zh"}
 

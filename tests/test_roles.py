@@ -44,8 +44,10 @@ def arrange(app):
         activity = Activity.create(station=station, name="手工课", starts_at=models.utcnow(),
                                    local_date=attendance.local_date(station))
         attendance_row, _ = attendance.record_attendance(activity, resident)
+        # The station's own service: a shared one is the district's (403 for a station admin).
+        own = models.Service.create(station=station, code="own", name_zh="本站服务")
         return {"person_id": resident.id, "entry_id": visit.id, "kind": "visit",
-                "help_id": help_request.id, "service_id": services[0].id,
+                "help_id": help_request.id, "service_id": own.id,
                 "device_id": device.id, "user_id": other.id, "consent_id": consent.id,
                 "activity_id": activity.id, "attendance_id": attendance_row.id,
                 "record_id": record.id, "shift_id": shift.id, "token": "0" * 32, "fmt": "csv"}

@@ -20,7 +20,7 @@ def arrange(station):
     """Demo history plus a lively today; returns ids the screen list needs."""
     from core import attendance, corrections, demo, people
     from core.kiosk_auth import new_enrollment
-    from models import (Consent, HelpRequest, Person, ServiceRecord, StaffUser, Visit,
+    from models import (Consent, HelpRequest, Person, Service, ServiceRecord, StaffUser, Visit,
                         VolunteerShift, utcnow)
     from core.security import hash_password
     if not Person.select().where(Person.station == station).exists():
@@ -33,14 +33,25 @@ def arrange(station):
         if StaffUser.get_or_none(StaffUser.username == username) is None:
             StaffUser.create(username=username, display_name=name, role=role, station=station,
                              password_hash=hash_password("demo password"),
-                             locked_at=utcnow() if role == "staff" else None,
                              failed_logins=5 if role == "staff" else 0)
+    # Someone tried gz-wang's password five times from one device: that device waits.
+    from core import signin
+    from models import LoginThrottle
+    if not LoginThrottle.select().exists():
+        LoginThrottle.create(account_key=signin.account_key("gz-wang"),
+                             address_key=signin.address_key("192.168.1.77"), failures=5,
+                             last_failure_at=utcnow(),
+                             locked_until=utcnow() + datetime.timedelta(minutes=5))
     residents = list(Person.select().where((Person.station == station)
                                            & (Person.kind == "resident")
                                            & Person.erased_at.is_null()).order_by(Person.id))
     volunteers = list(Person.select().where((Person.station == station)
                                             & (Person.kind == "volunteer")).order_by(Person.id))
     services = demo.ensure_catalogue(station)
+    own = Service.get_or_none((Service.station == station) & (Service.code == "haircut")) \
+        or Service.create(station=station, code="haircut", name_zh="爱心义剪",
+                          name_en="Free haircut", pictogram="care", sort_order=135,
+                          default_minutes=20)
     now = utcnow()
     today = attendance.local_date(station)
     # Early in the morning "90 minutes ago" is yesterday: keep today's rows on today.
@@ -88,7 +99,7 @@ def arrange(station):
         person.save()
     shift = VolunteerShift.get(VolunteerShift.auto_closed == True)  # noqa: E712
     return {"person": person.id, "volunteer": volunteers[0].id, "record": record.id,
-            "shift": shift.id, "admin": admin.id, "service": services[0].id,
+            "shift": shift.id, "admin": admin.id, "service": own.id,
             "staff_user": StaffUser.get(StaffUser.username == "sg-li").id,
             "today": today.isoformat(), "yesterday": yesterday.isoformat(),
             "resident_name": residents[1].name}
