@@ -20,8 +20,13 @@ $(VENV)/.dev-deps: $(VENV)/.deps requirements-dev.txt constraints.txt
 	$(PIP) install -q -r requirements-dev.txt -c constraints.txt
 	touch $@
 
-deps: $(VENV)/.deps
-dev-deps: $(VENV)/.dev-deps
+deps: $(VENV)/.deps build/translations
+dev-deps: $(VENV)/.dev-deps build/translations
+
+## The message catalogues, merged and compiled (the code tree stays read-only at run time).
+build/translations: $(VENV)/.deps $(wildcard i18n/*/*.po)
+	$(PY) -m core.i18n
+	touch $@
 
 ## Debian packages the tests need: Chromium, CJK fonts, PDF rendering, PostgreSQL.
 system-deps:

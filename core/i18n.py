@@ -1,10 +1,12 @@
 """Languages: Chinese first, English available.
 
 Message ids are English. Each area keeps its own Chinese catalogue in
-i18n/zh/<area>.po (core, kiosk, admin, badges, reports, ...); at start-up they are
-merged and compiled into translations/zh/LC_MESSAGES/messages.mo (not committed)
-whenever a source is newer. A test extracts every message id from the code and
-templates and checks the Chinese catalogue covers it.
+i18n/zh/<area>.po (core, kiosk, admin, badges, reports, ...); every message id has one
+home (words shared by several areas live in core.po), so it translates one way
+everywhere. ``make`` merges and compiles them into build/translations/ (not committed:
+``python -m core.i18n``); a server started without that build compiles them into its
+instance folder instead, never into the code tree. Tests check that every message id of
+the code and templates has Chinese, and that no id has two homes.
 """
 import glob
 import os
@@ -18,13 +20,13 @@ from flask_babel import Babel, gettext as _, lazy_gettext
 LANGUAGES = {"zh": "中文", "en": "English"}
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 SOURCE_DIR = os.path.join(ROOT, "i18n")
-BUILD_DIR = os.path.join(ROOT, "translations")
+BUILD_DIR = os.path.join(ROOT, "build", "translations")
 
 babel = Babel()
 
 
 def merged_catalogue(lang, source_dir=SOURCE_DIR):
-    """Every i18n/<lang>/*.po merged into one catalogue (later files do not override)."""
+    """Every i18n/<lang>/*.po merged into one catalogue (each id has one home; see the tests)."""
     merged = Catalog(locale=lang)
     for path in sorted(glob.glob(os.path.join(source_dir, lang, "*.po"))):
         with open(path, "rb") as fh:
@@ -34,15 +36,23 @@ def merged_catalogue(lang, source_dir=SOURCE_DIR):
     return merged
 
 
-def compile_catalogues(source_dir=SOURCE_DIR, build_dir=BUILD_DIR):
-    """Compile each language's merged catalogue when a source .po is newer than the .mo."""
+def _stale(source_dir, build_dir):
+    """The languages whose compiled catalogue is missing or older than one of its sources."""
+    stale = []
     for lang_dir in glob.glob(os.path.join(source_dir, "*")):
         lang = os.path.basename(lang_dir)
         sources = glob.glob(os.path.join(lang_dir, "*.po"))
         mo = os.path.join(build_dir, lang, "LC_MESSAGES", "messages.mo")
         newest = max([os.path.getmtime(p) for p in sources] + [os.path.getmtime(lang_dir)])
-        if os.path.exists(mo) and os.path.getmtime(mo) >= newest:
-            continue
+        if not os.path.exists(mo) or os.path.getmtime(mo) < newest:
+            stale.append(lang)
+    return stale
+
+
+def compile_catalogues(source_dir=SOURCE_DIR, build_dir=BUILD_DIR):
+    """Compile each language's merged catalogue whose .mo is missing or older than a source."""
+    for lang in _stale(source_dir, build_dir):
+        mo = os.path.join(build_dir, lang, "LC_MESSAGES", "messages.mo")
         os.makedirs(os.path.dirname(mo), exist_ok=True)
         tmp = mo + ".tmp%d" % os.getpid()
         with open(tmp, "wb") as fh:
@@ -65,9 +75,12 @@ def select_locale():
 
 
 def init_app(app):
-    """Set up Flask-Babel with the merged catalogues."""
-    compile_catalogues()
-    app.config.setdefault("BABEL_TRANSLATION_DIRECTORIES", BUILD_DIR)
+    """Set up Flask-Babel with the compiled catalogues (make's build, else the instance's)."""
+    directory = BUILD_DIR
+    if _stale(SOURCE_DIR, BUILD_DIR):
+        directory = os.path.join(app.instance_path, "translations")
+        compile_catalogues(build_dir=directory)
+    app.config.setdefault("BABEL_TRANSLATION_DIRECTORIES", directory)
     app.config.setdefault("BABEL_DEFAULT_LOCALE", "zh")
     babel.init_app(app, locale_selector=select_locale,
                    timezone_selector=lambda: app.config["STATION_TIMEZONE"])
@@ -108,3 +121,7 @@ def error_message(code, error=None):
 
 
 __all__ = ["_", "lazy_gettext", "LANGUAGES", "babel", "compile_catalogues", "init_app"]
+
+
+if __name__ == "__main__":  # make: compile the catalogues into build/translations
+    compile_catalogues()

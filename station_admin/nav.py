@@ -14,7 +14,7 @@ NAV = [
     ("station_admin.reports", _l("Reports"), "view_reports"),
     ("station_admin.services", _l("Services"), "manage_services"),
     ("station_admin.badges", _l("Badges"), "manage_badges"),
-    ("station_admin.import_people", _l("Import"), "import_people"),
+    ("station_admin.import_people", _l("Import roster"), "import_people"),
     ("station_admin.kiosks", _l("Kiosk devices"), "manage_kiosks"),
     ("station_admin.staff", _l("Staff accounts"), "manage_staff"),
     ("station_admin.audit_log", _l("Audit log"), "view_audit"),

@@ -15,6 +15,9 @@ for name in $("$PY" -c 'from core.settings import SETTINGS; print(" ".join(s.nam
   unset "$name"
 done
 
+# The message catalogues, as make builds them (the server never writes into the code tree).
+"$PY" -m core.i18n
+
 run_sqlite() {
   echo "=== tests on SQLite"
   env -u TEST_DATABASE_URL "$PY" -m pytest -q "$@"
