@@ -11,9 +11,12 @@ from flask_wtf.csrf import CSRFError, CSRFProtect
 from werkzeug.routing import IntegerConverter
 
 import models
-from core import i18n, instance_files, security
+from core import cli, i18n, instance_files, security
 from core.bounds import ID_MAX
+from core.health import bp as health_bp
 from core.settings import SETTINGS, parse_value
+from kiosk.views import bp as kiosk_bp
+from station_admin.routes import bp as admin_bp
 
 csrf = CSRFProtect()
 
@@ -103,14 +106,9 @@ def create_app(test_config=None, instance_path=None):
     security.init_app(app)
     register_errors(app)
 
-    from kiosk.views import bp as kiosk_bp
-    from station_admin import bp as admin_bp
     app.register_blueprint(kiosk_bp)
     app.register_blueprint(admin_bp)
-    from core.health import bp as health_bp
     app.register_blueprint(health_bp)
-
-    from core import cli
     cli.init_app(app)
 
     @app.route("/")

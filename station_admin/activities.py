@@ -9,7 +9,7 @@ from core import activities as core
 from core.clock import local_date, to_local
 from core.i18n import _
 from models import ACTIVITY_KINDS, Activity, Attendance, KioskDevice, Person, Service
-from station_admin import bp
+from station_admin.blueprint import bp
 from station_admin.auth import current_station, permission_required
 from station_admin.ui import parse_date, parse_id
 

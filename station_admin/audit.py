@@ -5,7 +5,7 @@ from flask import g, render_template, request
 
 from core.clock import local_to_utc
 from models import AuditLog
-from station_admin import bp
+from station_admin.blueprint import bp
 from station_admin.auth import current_station, permission_required
 from station_admin.roles import can
 from station_admin.ui import parse_date, parse_int

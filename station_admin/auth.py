@@ -10,7 +10,7 @@ from core import signin
 from core.i18n import _
 from core.security import limiter
 from models import Station, default_station
-from station_admin import bp
+from station_admin.blueprint import bp
 from station_admin.roles import can, role_label
 
 

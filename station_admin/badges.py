@@ -7,7 +7,7 @@ from core.clock import to_local
 from core.fonts import MissingGlyphs, NoCJKFont
 from core.i18n import _
 from models import Badge, Person, db
-from station_admin import bp
+from station_admin.blueprint import bp
 from station_admin.auth import current_station, permission_required
 
 MAX_BATCH = 500

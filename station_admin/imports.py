@@ -18,7 +18,7 @@ from core import roster_import
 from core.clock import local_date
 from core.i18n import _
 from models import audit, db, utcnow
-from station_admin import bp
+from station_admin.blueprint import bp
 from station_admin.auth import current_station, permission_required
 from station_admin.roles import can
 

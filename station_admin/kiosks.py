@@ -5,7 +5,7 @@ from core import kiosk_auth
 from core.kiosk_auth import ENROLL_HOURS, new_enrollment
 from core.i18n import _
 from models import KioskDevice, audit, db, utcnow
-from station_admin import bp
+from station_admin.blueprint import bp
 from station_admin.auth import current_station, permission_required
 
 

@@ -12,7 +12,7 @@ from core import attendance, corrections
 from core.exports import log_entries
 from core.i18n import _
 from models import (AuditLog, Person, Service, ServiceRecord, Visit, VolunteerShift, utcnow)
-from station_admin import bp
+from station_admin.blueprint import bp
 from station_admin.auth import check_station, current_station, permission_required
 from station_admin.ui import (SHIFT_STATUS_LABELS, correction_message, parse_date, parse_int,
                               parse_local_time)

@@ -3,7 +3,7 @@ exist yet, or that the signed-in role may not use, are not shown."""
 from flask import current_app, g
 
 from core.i18n import lazy_gettext as _l
-from station_admin import bp
+from station_admin.blueprint import bp
 from station_admin.roles import can
 
 NAV = [

@@ -13,7 +13,7 @@ from core.clock import local_date
 from core.i18n import _, lazy_gettext as _l
 from models import (Attendance, Badge, Consent, Person, ServiceRecord, Visit, VolunteerShift,
                     audit, db, utcnow)
-from station_admin import bp
+from station_admin.blueprint import bp
 from station_admin.auth import check_station, current_station, permission_required
 from station_admin.roles import can
 from station_admin.ui import DISABILITY_LABELS, LEVEL_LABELS, parse_date, parse_int

@@ -13,7 +13,7 @@ from core.i18n import _
 from core.people import has_consent
 from models import (AuditLog, Person, Service, ServiceRecord, Station,
                     Visit, audit, db, service_name)
-from station_admin import bp
+from station_admin.blueprint import bp
 from station_admin.auth import permission_required
 from station_admin.roles import can
 

@@ -9,7 +9,7 @@ from flask import abort, current_app, flash, g, redirect, render_template, reque
 from core import catalogue
 from core.i18n import _, lazy_gettext as _l
 from models import Service
-from station_admin import bp
+from station_admin.blueprint import bp
 from station_admin.auth import current_station, permission_required
 from station_admin.roles import can
 from station_admin.ui import parse_int

@@ -7,7 +7,7 @@ from core import signin, staff as accounts
 from core.i18n import _
 from core.security import WeakPassword, create_staff, password_problem, station_words
 from models import ROLES, StaffUser
-from station_admin import bp
+from station_admin.blueprint import bp
 from station_admin.auth import current_station, permission_required
 from station_admin.roles import can
 

@@ -9,7 +9,7 @@ from flask import (abort, flash, g, jsonify, redirect, render_template, request,
 from core import attendance
 from core.i18n import _
 from models import HelpRequest, Person, ServiceRecord, Visit, VolunteerShift, audit, db, utcnow
-from station_admin import bp
+from station_admin.blueprint import bp
 from station_admin.auth import check_station, current_station, permission_required
 from station_admin.ui import parse_id
 

@@ -5,7 +5,7 @@ from core import bounds
 from core.clock import local_to_utc, to_local
 from core.i18n import _, lazy_gettext as _l
 from models import service_name
-from station_admin import bp
+from station_admin.blueprint import bp
 
 PERSON_KIND_LABELS = {"resident": _l("Resident"), "volunteer": _l("Volunteer"),
                       "staff": _l("Staff member")}

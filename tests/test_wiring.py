@@ -1,0 +1,18 @@
+"""The house's wiring: screens named in code, nothing discovered at run time."""
+import ast
+import os
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+def test_every_admin_screen_is_named_in_routes():
+    """Is every module of the admin view named in station_admin/routes.py (or a helper of it)?"""
+    folder = os.path.join(ROOT, "station_admin")
+    modules = {name[:-3] for name in os.listdir(folder)
+               if name.endswith(".py") and name not in ("__init__.py", "blueprint.py",
+                                                         "routes.py")}
+    with open(os.path.join(folder, "routes.py"), encoding="utf-8") as fh:
+        tree = ast.parse(fh.read())
+    named = {alias.name for node in ast.walk(tree) if isinstance(node, ast.ImportFrom)
+             and node.module == "station_admin" for alias in node.names}
+    assert modules - named == set()
