@@ -14,7 +14,7 @@ import models
 from core import cli, i18n, instance_files, security
 from core.bounds import ID_MAX
 from core.health import bp as health_bp
-from core.settings import SETTINGS, parse_value
+from core.settings import SETTINGS, convert, parse_value
 from kiosk.views import bp as kiosk_bp
 from station_admin.routes import bp as admin_bp
 
@@ -38,6 +38,8 @@ def load_config(app, test_config=None):
             app.config[setting.name] = parse_value(setting, raw)
     if test_config:
         app.config.update(test_config)
+    for setting in SETTINGS:  # typed once here: the rest of the server reads typed values
+        app.config[setting.name] = convert(setting, app.config.get(setting.name))
     os.makedirs(app.instance_path, mode=0o700, exist_ok=True)
     if not app.config.get("TESTING"):
         instance_files.make_private(app.instance_path, also=[app.config.get("BACKUP_DIR")])
@@ -96,8 +98,6 @@ def create_app(test_config=None, instance_path=None):
     app = Flask(__name__, instance_relative_config=True, instance_path=instance_path)
     app.url_map.converters.update(int=IdConverter, id=IdConverter)  # before any route
     load_config(app, test_config)
-    app.config["MAX_CONTENT_LENGTH"] = int(app.config["MAX_CONTENT_LENGTH"])
-    app.config["SESSION_COOKIE_SECURE"] = bool(app.config["SESSION_COOKIE_SECURE"])
     app.json.ensure_ascii = False  # Chinese in JSON as it is, not \u escapes
 
     models.init_app(app)

@@ -24,6 +24,7 @@ from playhouse.db_url import connect, register_database
 from playhouse.pool import PooledSqliteDatabase
 
 from core.clock import utcnow  # the one clock (re-exported: models and callers use it)
+from core.settings import BY_NAME, SettingError, convert
 
 db = DatabaseProxy()
 
@@ -667,14 +668,6 @@ def init_app(app):
         click.echo("Database is up to date.")
 
 
-def closing_time_setting(text):
-    """CLOSING_TIME ("21:00") as a time; a clear error for anything else."""
-    try:
-        return datetime.datetime.strptime(str(text).strip(), "%H:%M").time()
-    except ValueError:
-        raise click.ClickException("CLOSING_TIME must look like 21:00, not %r." % (text,))
-
-
 def ensure_default_station(app=None):
     """The station named in the configuration, created or brought in line with it.
 
@@ -683,9 +676,12 @@ def ensure_default_station(app=None):
     """
     app = app or current_app
     cfg = app.config
+    try:  # typed at load; checked again for a value set on the running app
+        closing = convert(BY_NAME["CLOSING_TIME"], cfg["CLOSING_TIME"])
+    except SettingError as exc:
+        raise click.ClickException(str(exc))
     wanted = {"name": cfg["STATION_NAME"], "timezone": cfg["STATION_TIMEZONE"],
-              "language": cfg["DEFAULT_LANGUAGE"],
-              "closing_time": closing_time_setting(cfg["CLOSING_TIME"])}
+              "language": cfg["DEFAULT_LANGUAGE"], "closing_time": closing}
     with db.atomic():
         station = Station.get_or_none(Station.code == cfg["STATION_CODE"])
         if station is None:

@@ -418,8 +418,8 @@ def backup_and_rotate(app=None):
     app = app or current_app
     path, manifest = make_backup(app)
     cfg = app.config
-    deleted = rotate(os.path.dirname(path), int(cfg["BACKUP_KEEP_DAILY"]),
-                     int(cfg["BACKUP_KEEP_WEEKLY"]), int(cfg["BACKUP_KEEP_MONTHLY"]),
+    deleted = rotate(os.path.dirname(path), cfg["BACKUP_KEEP_DAILY"],
+                     cfg["BACKUP_KEEP_WEEKLY"], cfg["BACKUP_KEEP_MONTHLY"],
                      _station_zone(app))
     return path, manifest, deleted
 

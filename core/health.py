@@ -41,7 +41,7 @@ def disk_problem(app, checks):
         folder = os.path.dirname(folder)  # the backup folder may not exist yet
     usage = shutil.disk_usage(folder)
     free_mb = usage.free // (1024 * 1024)
-    minimum = int(app.config["MIN_FREE_DISK_MB"])
+    minimum = app.config["MIN_FREE_DISK_MB"]
     checks["free_disk_mb"] = free_mb
     if free_mb < minimum:
         return _("Only %(free)d MB of disk space is left (at least %(minimum)d MB are needed). "
@@ -53,7 +53,7 @@ def disk_problem(app, checks):
 def backup_problem(app, checks):
     """A sentence when there is no backup or the newest is too old, else None."""
     latest = backup.latest_backup(app)
-    limit = int(app.config["BACKUP_MAX_AGE_HOURS"])
+    limit = app.config["BACKUP_MAX_AGE_HOURS"]
     if latest is None:
         checks["last_backup_age_hours"] = None
         return _("No backup has been made yet. Run the backup command or check the backup "

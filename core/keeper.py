@@ -19,7 +19,7 @@ CHECK_EVERY_SECONDS = 3600
 
 def backup_due(app, now=None):
     """True when backups are on and the newest is missing or older than BACKUP_EVERY_HOURS."""
-    hours = int(app.config["BACKUP_EVERY_HOURS"])
+    hours = app.config["BACKUP_EVERY_HOURS"]
     if hours <= 0:
         return False
     latest = backup.latest_backup(app)

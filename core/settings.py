@@ -4,6 +4,7 @@ Order of precedence: these defaults, then the instance folder's ``config.py``,
 then environment variables of the same name, then the test mapping.
 The README's configuration table is checked against this list by a test.
 """
+import datetime
 from dataclasses import dataclass
 
 
@@ -59,7 +60,7 @@ SETTINGS = [
             "then waits at least 20 s more.", int),
     Setting("CLOSING_TIME", "21:00",
             "Local time after which open volunteer shifts are closed automatically and "
-            "marked for review."),
+            "marked for review.", datetime.time),
     Setting("LOGIN_MAX_FAILURES", 5,
             "Wrong passwords in a row for one user name from one address before that address "
             "must wait (LOGIN_LOCK_MINUTES) to try that name again; other addresses, the "
@@ -94,10 +95,39 @@ SETTINGS = [
 BY_NAME = {s.name: s for s in SETTINGS}
 
 
+class SettingError(ValueError):
+    """A configuration value that cannot be used; ``str()`` says which and what is expected."""
+
+
+TRUE_WORDS = {"1", "true", "yes", "on"}
+
+
+def convert(setting, value):
+    """A setting's value as its type, from what a source gave (text, a number, a bool).
+
+    Configuration is converted once, when it is loaded (app.load_config); the rest of the
+    server reads typed values.
+    """
+    if value is None or setting.type is str:
+        return value
+    if setting.type is bool:
+        return value if isinstance(value, bool) else str(value).strip().lower() in TRUE_WORDS
+    if setting.type is int:
+        try:
+            return int(value)
+        except (TypeError, ValueError):
+            raise SettingError("%s must be a whole number, not %r." % (setting.name, value))
+    if setting.type is datetime.time:
+        if isinstance(value, datetime.time):
+            return value
+        try:
+            return datetime.datetime.strptime(str(value).strip(), "%H:%M").time()
+        except ValueError:
+            raise SettingError("%s must look like %s, not %r." % (setting.name, setting.default,
+                                                                  value))
+    return value
+
+
 def parse_value(setting, raw):
     """Turn an environment variable's text into the setting's type."""
-    if setting.type is bool:
-        return str(raw).strip().lower() in {"1", "true", "yes", "on"}
-    if setting.type is int:
-        return int(raw)
-    return raw
+    return convert(setting, raw)

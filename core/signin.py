@@ -61,10 +61,10 @@ def _dummy_hash():
 
 def _wait(failures):
     """How long a pair waits after this many wrong passwords in a row (None: not yet)."""
-    allowed = int(current_app.config["LOGIN_MAX_FAILURES"])
+    allowed = current_app.config["LOGIN_MAX_FAILURES"]
     if failures < allowed:
         return None
-    minutes = int(current_app.config["LOGIN_LOCK_MINUTES"]) * 2 ** min(failures - allowed, 10)
+    minutes = current_app.config["LOGIN_LOCK_MINUTES"] * 2 ** min(failures - allowed, 10)
     return min(datetime.timedelta(minutes=minutes), LONGEST_WAIT)
 
 

@@ -84,7 +84,7 @@ def main():
     cfg = app.config
     log_path = cfg["ACCESS_LOG"] or os.path.join(app.instance_path, "logs", "access.log")
     wsgi = AccessLog(app, access_logger(log_path))
-    host, port = cfg["HOST"], int(cfg["PORT"])
+    host, port = cfg["HOST"], cfg["PORT"]
     with app.app_context():
         from core import health
         for problem in health.report(app)[1]:  # said once at start, then at /healthz
@@ -94,7 +94,7 @@ def main():
     # systemd stops the service with SIGTERM: leave the serving loop like on Ctrl+C.
     signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(0))
     print("Serving on http://%s:%d  (kiosk: /kiosk/, admin: /admin/)" % (host, port), flush=True)
-    serve(wsgi, host=host, port=port, threads=int(cfg["THREADS"]), ident="station",
+    serve(wsgi, host=host, port=port, threads=cfg["THREADS"], ident="station",
           clear_untrusted_proxy_headers=True, channel_timeout=60)
 
 

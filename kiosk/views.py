@@ -156,10 +156,10 @@ def start():
                 for s in Service.for_station(g.station)]
     activity = current_activity(device)
     config = {
-        "idleSeconds": int(current_app.config["KIOSK_IDLE_SECONDS"]),
-        "choiceSeconds": int(current_app.config["KIOSK_CHOICE_SECONDS"]),
+        "idleSeconds": current_app.config["KIOSK_IDLE_SECONDS"],
+        "choiceSeconds": current_app.config["KIOSK_CHOICE_SECONDS"],
         "graceSeconds": CHOICE_GRACE_SECONDS,
-        "repeatSeconds": int(current_app.config["KIOSK_REPEAT_SECONDS"]),
+        "repeatSeconds": current_app.config["KIOSK_REPEAT_SECONDS"],
         "lang": lang,
         "defaultLang": default_lang if default_lang in ("zh", "en") else "zh",
         "speechLang": "zh-CN" if lang == "zh" else "en-US",
