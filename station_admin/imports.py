@@ -24,6 +24,7 @@ from station_admin.roles import can
 
 KEEP_SECONDS = 24 * 3600
 SAMPLE_ROWS = 3
+SAMPLE_CHARS = 40  # the mapping page shows a glimpse of each column, never the whole file
 _TOKEN_RE = re.compile(r"^[A-Za-z0-9_-]{24}$")
 
 
@@ -150,12 +151,22 @@ def _samples(table, mapping):
     """A few values of each column so staff can tell the columns apart; sensitive ones hidden."""
     samples = []
     for index in range(len(table.header)):
-        values = [roster_import._cell_text(cells[index]) for _line, cells in table.rows]
-        values = [v for v in values if v][:SAMPLE_ROWS]
+        values = []
+        for _line, cells in table.rows:
+            value = roster_import._cell_text(cells[index])
+            if value:
+                values.append(_glimpse(value))
+                if len(values) == SAMPLE_ROWS:
+                    break
         if mapping[index] in roster_import.SENSITIVE and values:
             values = [_("(hidden: sensitive information)")]
         samples.append(values)
     return samples
+
+
+def _glimpse(text):
+    """The start of a value, cut at SAMPLE_CHARS characters."""
+    return text if len(text) <= SAMPLE_CHARS else text[:SAMPLE_CHARS] + "…"
 
 
 @bp.route("/import/<token>/mapping", methods=["GET", "POST"])
@@ -210,7 +221,7 @@ def import_mapping(token):
         else:
             mapping, remembered = roster_import.mapping_for(station, table)
         form_consent = meta.get("consent") or {"method": "none", "given_on": ""}
-    columns = [(index, table.column_label(index), mapping[index])
+    columns = [(index, _glimpse(table.column_label(index)), mapping[index])
                for index in range(len(table.header))]
     return render_template(
         "station_admin/import_mapping.html", token=token, meta=meta, table=table,
