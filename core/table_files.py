@@ -115,7 +115,10 @@ def check_workbook_zip(data):
             raise _too_big()
         if part.file_size > RATIO_FROM \
                 and part.file_size > MAX_RATIO * max(part.compress_size, 1):
-            raise _too_big()
+            raise ImportFileError(_("The file is packed in a way no spreadsheet program "
+                                    "packs a roster (a part unpacks to more than %(ratio)d "
+                                    "times its size). Open it, save it again as .xlsx and "
+                                    "upload that.", ratio=MAX_RATIO))
 
 
 def _unreadable_workbook():

@@ -1,8 +1,8 @@
 """Import the station's roster: upload → columns → preview → confirm → result.
 
 The uploaded file waits between the steps in instance/imports/<token>.bin (never in the
-session cookie), beside a small JSON file with the choices made so far; it is deleted once
-imported, and anything left there is deleted after a day.
+session cookie; core/waiting_uploads.py), beside a small JSON file with the choices made so
+far; it is deleted once imported, and anything left there is deleted after a day.
 """
 import datetime
 import json
@@ -14,7 +14,7 @@ import time
 from flask import (abort, current_app, flash, g, redirect, render_template, request, send_file,
                    url_for)
 
-from core import roster_import
+from core import roster_import, waiting_uploads
 from core.clock import local_date
 from core.i18n import _
 from models import audit, db, utcnow
@@ -31,9 +31,7 @@ _TOKEN_RE = re.compile(r"^[A-Za-z0-9_-]{24}$")
 # --- the waiting room for uploaded files -----------------------------------------------------
 
 def _folder():
-    path = os.path.join(current_app.instance_path, "imports")
-    os.makedirs(path, mode=0o700, exist_ok=True)
-    return path
+    return waiting_uploads.folder(current_app.instance_path)
 
 
 def _path(token, suffix):
