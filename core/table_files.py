@@ -19,6 +19,7 @@ Each refusal is an ImportFileError whose message says what to do, in the reader'
 import csv
 import io
 import time
+import warnings
 import zipfile
 
 from openpyxl.utils import get_column_letter
@@ -132,18 +133,18 @@ def xlsx_rows(data, sheet=None, keep_rows=None, cell_text=str):
     Only rows with a value are returned, at most `keep_rows` of them (the rest are only
     counted: the count is the fourth value returned).
     """
-    import warnings
-
-    import openpyxl
     check_size(data)
     check_workbook_zip(data)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # styles other programs write, dates out of range
+        return _read_workbook(data, sheet, keep_rows, cell_text)
+
+
+def _read_workbook(data, sheet, keep_rows, cell_text):
+    import openpyxl
     budget = _Budget()
     try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")  # styles other programs write
-            book = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except ImportFileError:
-        raise
+        book = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     except Exception:
         raise _unreadable_workbook()
     try:
