@@ -2,8 +2,7 @@
 
 Pillow draws a character the font lacks as the font's ``.notdef`` glyph (an empty
 box, "tofu") or as nothing. ``missing_glyphs`` compares each character's bitmap with
-those two, so a name is never printed with boxes: ``font_for`` picks the first font
-on the machine that has every character, and raises ``MissingGlyphs`` when none has.
+those two; ``check_fonts`` uses it to prove the machine draws ordinary Chinese.
 
 A name may hold what no Chinese font draws: an emoji, a rare character of CJK extension B
 (𠀀), a character that draws nothing (U+200B). ``runs`` cuts any text into pieces, each
@@ -63,19 +62,6 @@ class NoCJKFont(RuntimeError):
     def __str__(self):
         return ("No font with Chinese characters was found. Install one (Debian: "
                 "apt-get install fonts-noto-cjk) or set CJK_FONT_PATH in instance/config.py.")
-
-
-class MissingGlyphs(RuntimeError):
-    """No font on the machine draws every character of a text (a rare character in a name)."""
-
-    def __init__(self, chars):
-        super().__init__("".join(chars))
-        self.chars = "".join(chars)
-
-    def __str__(self):
-        return ("No font on this machine can draw %s (U+%s). Install a font that has it and "
-                "set CJK_FONT_PATH, or print the masked name."
-                % (self.chars, ", U+".join("%04X" % ord(c) for c in self.chars)))
 
 
 def _configured():
@@ -157,23 +143,6 @@ def _has_glyph(path, size, char):
 def missing_glyphs(text, path, size=48):
     """The characters of `text` the font at `path` would draw as tofu or as nothing."""
     return [c for c in dict.fromkeys(text or "") if not _has_glyph(path, size, c)]
-
-
-def font_for(text, size, bold=False):
-    """The first font that draws every character of `text`, at `size` pixels.
-
-    Raises NoCJKFont when there is no font at all, MissingGlyphs when none has them all.
-    """
-    paths = font_paths(bold)
-    missing = None
-    for path in paths:
-        lacking = missing_glyphs(text, path)
-        if not lacking:
-            return load_font(path, size)
-        if missing is None or len(lacking) < len(missing):
-            missing = lacking
-    check_fonts()
-    raise MissingGlyphs(missing)
 
 
 def check_fonts():
