@@ -84,15 +84,15 @@ def check_size(data):
 class _Budget:
     """Counts the work done on one file and stops it at its limits."""
 
-    def __init__(self, seconds=SECONDS):
-        self.deadline = time.monotonic() + seconds
+    def __init__(self):
+        self.deadline = time.monotonic() + SECONDS
         self.steps = 0
 
     def step(self, limit, error):
         self.steps += 1
         if self.steps > limit:
             raise error()
-        if not self.steps % 4096 and time.monotonic() > self.deadline:
+        if not self.steps % 1024 and time.monotonic() > self.deadline:
             raise _too_slow()
 
 

@@ -243,3 +243,21 @@ def test_a_legitimate_roster_still_imports(app, client):
     assert len(table.rows) == 200
     with app.app_context(), db.connection_context():
         assert Person.select().count() == 0  # nothing written before the confirmation
+
+
+@pytest.mark.parametrize("limit, value, fmt", [
+    ("SECONDS", 0, "xlsx"), ("MAX_SHEET_ELEMENTS", 500, "xlsx"),
+    ("SECONDS", 0, "csv"), ("MAX_LINES", 100, "csv"),
+])
+def test_reading_stops_at_the_time_and_work_limits(app, monkeypatch, limit, value, fmt):
+    """Does the reading of an ordinary roster stop, in words, when it reaches the deadline
+    or the most XML elements or lines allowed (here set low)?"""
+    header, rows, _reasons = roster(1200, bad=False)
+    if fmt == "xlsx":
+        data = xlsx_bytes(header, rows)
+    else:
+        data = "\n".join(",".join(r) for r in [header] + rows).encode("utf-8")
+    monkeypatch.setattr(table_files, limit, value)
+    with app.test_request_context(), pytest.raises(table_files.ImportFileError) as refused:
+        roster_import.read_table(data, "x." + fmt)
+    assert "太长" in str(refused.value) or "超过 100 行" in str(refused.value)
