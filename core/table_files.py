@@ -28,7 +28,8 @@ from core.i18n import _
 
 MAX_FILE_BYTES = 8 * 1024 * 1024  # as uploaded
 MAX_UNPACKED_BYTES = 64 * 1024 * 1024  # all parts of an XLSX, unpacked
-MAX_PART_BYTES = 32 * 1024 * 1024  # one worksheet or the shared strings, unpacked
+MAX_SHEET_BYTES = 32 * 1024 * 1024  # one worksheet, unpacked (streamed, with a budget)
+MAX_STRINGS_BYTES = 8 * 1024 * 1024  # the shared strings, unpacked (read whole by openpyxl)
 MAX_OTHER_PART_BYTES = 4 * 1024 * 1024  # styles, workbook, relations...
 MAX_PARTS = 300
 MAX_RATIO = 100  # unpacked / packed, for parts over RATIO_FROM bytes
@@ -41,7 +42,15 @@ MAX_LINE_SEPARATORS = 20_000
 SECONDS = 10  # the deadline for reading one file
 MAX_SHEETS = 100
 
-_BIG_PARTS = ("xl/worksheets/", "xl/sharedstrings.xml")
+
+def _part_limit(name):
+    """The largest a part of a workbook may unpack to, by its name."""
+    name = name.lower()
+    if name.startswith("xl/worksheets/"):
+        return MAX_SHEET_BYTES
+    if name == "xl/sharedstrings.xml":
+        return MAX_STRINGS_BYTES
+    return MAX_OTHER_PART_BYTES
 
 
 class ImportFileError(ValueError):
@@ -109,10 +118,8 @@ def check_workbook_zip(data):
         raise _unreadable_workbook()
     total = 0
     for part in parts:
-        name = part.filename.lower()
-        limit = MAX_PART_BYTES if name.startswith(_BIG_PARTS) else MAX_OTHER_PART_BYTES
         total += part.file_size
-        if part.file_size > limit or total > MAX_UNPACKED_BYTES:
+        if part.file_size > _part_limit(part.filename) or total > MAX_UNPACKED_BYTES:
             raise _too_big()
         if part.file_size > RATIO_FROM \
                 and part.file_size > MAX_RATIO * max(part.compress_size, 1):
@@ -141,26 +148,42 @@ def xlsx_rows(data, sheet=None, keep_rows=None, cell_text=str):
 
 
 def _read_workbook(data, sheet, keep_rows, cell_text):
-    import openpyxl
+    """openpyxl reads the workbook's parts but no worksheet: its read-only worksheets scan a
+    whole sheet for its size when the sheet declares none, with no bound on the work."""
+    from openpyxl.reader.excel import ExcelReader
+    from openpyxl.styles.stylesheet import apply_stylesheet
     budget = _Budget()
     try:
-        book = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+        reader = ExcelReader(io.BytesIO(data), read_only=True, data_only=True,
+                             keep_links=False)
+        reader.read_manifest()
+        reader.read_strings()
+        reader.read_workbook()
+        apply_stylesheet(reader.archive, reader.wb)  # which number formats are dates
+        listed = [(found.name, rel.target, rel.Type)
+                  for found, rel in reader.parser.find_sheets()]
     except Exception:
         raise _unreadable_workbook()
     try:
-        names = tuple(n for n in book.sheetnames[:MAX_SHEETS] if len(n) <= 100)
-        if sheet and sheet in names:
-            worksheet = book[sheet]
-        else:
-            worksheet = book.active if book.active is not None else book.worksheets[0]
-        rows, count = _worksheet_rows(book, worksheet, budget, keep_rows, cell_text)
-        return rows, worksheet.title, names, count
+        worksheets = [(name, path) for name, path, kind in listed[:MAX_SHEETS]
+                      if path in reader.valid_files and kind.endswith("/worksheet")]
+        if not worksheets:
+            raise _unreadable_workbook()
+        names = tuple(name for name, _path in worksheets if len(name) <= 100)
+        active = reader.wb._active_sheet_index
+        chosen = dict(worksheets).get(sheet) if sheet in names else None
+        if chosen is None:
+            in_front = listed[active][:2] if 0 <= active < len(listed) else None
+            sheet, chosen = in_front if in_front in worksheets else worksheets[0]
+        with reader.archive.open(chosen) as source:
+            rows, count = _worksheet_rows(reader, source, budget, keep_rows, cell_text)
+        return rows, sheet, names, count
     except ImportFileError:
         raise
     except Exception:
         raise _unreadable_workbook()
     finally:
-        book.close()
+        reader.archive.close()
 
 
 def _row_number(element, previous):
@@ -174,57 +197,60 @@ def _row_number(element, previous):
     return int(number)
 
 
-def _worksheet_rows(book, worksheet, budget, keep_rows, cell_text):
-    """Stream the sheet's XML: the cells that are there, never the declared dimension."""
+def _worksheet_rows(reader, source, budget, keep_rows, cell_text):
+    """Stream the sheet's XML: the cells that are there, never the declared dimension.
+
+    Each element is dropped once read (detached from its parent, the last child at its end),
+    so memory holds the current cell and its ancestors, whatever the file holds.
+    """
     from openpyxl.worksheet._reader import CELL_TAG, ROW_TAG, WorkSheetParser
     from openpyxl.xml.constants import SHEET_MAIN_NS
     from openpyxl.xml.functions import iterparse  # defusedxml's: no entities, no DTD
 
     sheet_data_tag = "{%s}sheetData" % SHEET_MAIN_NS
     # openpyxl's own cell reader (shared strings, dates, inline text), cell by cell.
-    parser = WorkSheetParser(None, worksheet._shared_strings, data_only=True,
-                             epoch=book.epoch, date_formats=book._date_formats,
+    book = reader.wb
+    parser = WorkSheetParser(None, reader.shared_strings, data_only=True, epoch=book.epoch,
+                             date_formats=book._date_formats,
                              timedelta_formats=book._timedelta_formats)
     rows, count, cells = [], 0, {}
-    sheet_data = row_element = None
-    with worksheet._get_source() as source:
-        for event, element in iterparse(source, events=("start", "end")):
-            budget.step(MAX_SHEET_ELEMENTS, _too_slow)
-            tag = element.tag
-            if event == "start":
-                if tag == ROW_TAG:
-                    parser.row_counter = _row_number(element, parser.row_counter)
-                    parser.col_counter = 0
-                    row_element, cells = element, {}
-                elif tag == sheet_data_tag:
-                    sheet_data = element
-                continue
-            if tag == CELL_TAG:
-                cell = parser.parse_cell(element)
-                value = cell["value"]
-                if value is not None and cell_text(value):
-                    where = "%s%d" % (get_column_letter(min(cell["column"], 16384)),
-                                      cell["row"])
-                    if cell["column"] > MAX_COLUMNS:
-                        raise _too_many_columns(get_column_letter(min(cell["column"], 16384)))
-                    if isinstance(value, str) and len(value) > MAX_CELL_CHARS:
-                        raise _cell_too_long(where)
-                    cells[cell["column"]] = value
-                element.clear()
-                if row_element is not None:
-                    del row_element[:]  # what is read is dropped: memory stays flat
-            elif tag == ROW_TAG:
-                if cells:
-                    count += 1
-                    if keep_rows is None or count <= keep_rows:
-                        rows.append((parser.row_counter,
-                                     [cells.get(c) for c in range(1, max(cells) + 1)]))
-                element.clear()
-                row_element = None
-                if sheet_data is not None:
-                    del sheet_data[:]
-            elif tag == sheet_data_tag:
-                break  # the rest of the sheet is formatting
+    open_elements, in_cell = [], False
+    for event, element in iterparse(source, events=("start", "end")):
+        budget.step(MAX_SHEET_ELEMENTS, _too_slow)
+        tag = element.tag
+        if event == "start":
+            open_elements.append(element)
+            if tag == ROW_TAG:
+                parser.row_counter = _row_number(element, parser.row_counter)
+                parser.col_counter = 0
+                cells = {}
+            elif tag == CELL_TAG:
+                in_cell = True
+            continue
+        open_elements.pop()
+        if in_cell and tag != CELL_TAG:
+            continue  # a cell's value and text: read with the cell
+        if tag == CELL_TAG:
+            in_cell = False
+            cell = parser.parse_cell(element)
+            value = cell["value"]
+            if value is not None and cell_text(value):
+                column = get_column_letter(min(cell["column"], 16384))
+                if cell["column"] > MAX_COLUMNS:
+                    raise _too_many_columns(column)
+                if isinstance(value, str) and len(value) > MAX_CELL_CHARS:
+                    raise _cell_too_long("%s%d" % (column, cell["row"]))
+                cells[cell["column"]] = value
+        elif tag == ROW_TAG and cells:
+            count += 1
+            if keep_rows is None or count <= keep_rows:
+                rows.append((parser.row_counter,
+                             [cells.get(c) for c in range(1, max(cells) + 1)]))
+        element.clear()
+        if open_elements:
+            del open_elements[-1][-1]
+        if tag == sheet_data_tag:
+            break  # the rest of the sheet is formatting
     return rows, count
 
 
