@@ -9,8 +9,8 @@ says about itself:
   declares, so the declared sizes bound the work);
 - the worksheet's XML is streamed cell by cell, ignoring its declared dimension: only cells
   that are there are read, empty cells far out are skipped, and a value beyond MAX_COLUMNS,
-  a cell longer than MAX_CELL_CHARS or more than MAX_SHEET_ELEMENTS elements stop the
-  reading;
+  a cell longer than MAX_CELL_CHARS or more than MAX_WORKBOOK_ELEMENTS elements (shared
+  strings and worksheet together) stop the reading;
 - a CSV is read line by line with the same column and cell limits;
 - every loop also stops at a deadline.
 
@@ -29,14 +29,14 @@ from core.i18n import _
 MAX_FILE_BYTES = 8 * 1024 * 1024  # as uploaded
 MAX_UNPACKED_BYTES = 64 * 1024 * 1024  # all parts of an XLSX, unpacked
 MAX_SHEET_BYTES = 32 * 1024 * 1024  # one worksheet, unpacked (streamed, with a budget)
-MAX_STRINGS_BYTES = 8 * 1024 * 1024  # the shared strings, unpacked (read whole by openpyxl)
+MAX_STRINGS_BYTES = 16 * 1024 * 1024  # the shared strings, unpacked (streamed, with a budget)
 MAX_OTHER_PART_BYTES = 4 * 1024 * 1024  # styles, workbook, relations...
 MAX_PARTS = 300
 MAX_RATIO = 100  # unpacked / packed, for parts over RATIO_FROM bytes
 RATIO_FROM = 1024 * 1024
 MAX_COLUMNS = 200
 MAX_CELL_CHARS = 10000
-MAX_SHEET_ELEMENTS = 1_000_000  # XML elements of one worksheet (a cell is one to three)
+MAX_WORKBOOK_ELEMENTS = 1_200_000  # XML elements read: shared strings and the worksheet
 MAX_LINES = 200_000  # physical lines of a CSV, blank ones included
 MAX_LINE_SEPARATORS = 20_000
 SECONDS = 10  # the deadline for reading one file
@@ -157,7 +157,7 @@ def _read_workbook(data, sheet, keep_rows, cell_text):
         reader = ExcelReader(io.BytesIO(data), read_only=True, data_only=True,
                              keep_links=False)
         reader.read_manifest()
-        reader.read_strings()
+        reader.shared_strings = _shared_strings(reader, budget)
         reader.read_workbook()
         apply_stylesheet(reader.archive, reader.wb)  # which number formats are dates
         listed = [(found.name, rel.target, rel.Type)
@@ -184,6 +184,38 @@ def _read_workbook(data, sheet, keep_rows, cell_text):
         raise _unreadable_workbook()
     finally:
         reader.archive.close()
+
+
+def _shared_strings(reader, budget):
+    """The workbook's shared strings, streamed within the budget (openpyxl's reader has none).
+
+    A string is its text, or the text of its runs; phonetic guides (rPh) are left out, as
+    openpyxl does. Each element is dropped once read.
+    """
+    from openpyxl.xml.constants import SHARED_STRINGS, SHEET_MAIN_NS
+    from openpyxl.xml.functions import iterparse
+    part = reader.package.find(SHARED_STRINGS)
+    if part is None:
+        return []
+    item, text, run = ("{%s}%s" % (SHEET_MAIN_NS, t) for t in ("si", "t", "r"))
+    strings, pieces, open_elements = [], [], []
+    with reader.archive.open(part.PartName[1:]) as source:
+        for event, element in iterparse(source, events=("start", "end")):
+            budget.step(MAX_WORKBOOK_ELEMENTS, _too_slow)
+            if event == "start":
+                open_elements.append(element)
+                continue
+            open_elements.pop()
+            parent = open_elements[-1].tag if open_elements else None
+            if element.tag == text and parent in (item, run):
+                pieces.append(element.text or "")
+            elif element.tag == item:
+                strings.append("".join(pieces).replace("x005F_", ""))
+                pieces = []
+            element.clear()
+            if open_elements:
+                del open_elements[-1][-1]
+    return strings
 
 
 def _row_number(element, previous):
@@ -216,7 +248,7 @@ def _worksheet_rows(reader, source, budget, keep_rows, cell_text):
     rows, count, cells = [], 0, {}
     open_elements, in_cell = [], False
     for event, element in iterparse(source, events=("start", "end")):
-        budget.step(MAX_SHEET_ELEMENTS, _too_slow)
+        budget.step(MAX_WORKBOOK_ELEMENTS, _too_slow)
         tag = element.tag
         if event == "start":
             open_elements.append(element)

@@ -246,7 +246,7 @@ def test_a_legitimate_roster_still_imports(app, client):
 
 
 @pytest.mark.parametrize("limit, value, fmt", [
-    ("SECONDS", 0, "xlsx"), ("MAX_SHEET_ELEMENTS", 500, "xlsx"),
+    ("SECONDS", 0, "xlsx"), ("MAX_WORKBOOK_ELEMENTS", 500, "xlsx"),
     ("SECONDS", 0, "csv"), ("MAX_LINES", 100, "csv"),
 ])
 def test_reading_stops_at_the_time_and_work_limits(app, monkeypatch, limit, value, fmt):
@@ -273,8 +273,31 @@ def test_a_sheet_without_a_declared_size_is_not_scanned_whole(app, monkeypatch):
               for _ in range(300)]
     cells = "".join('<row r="%d">%s</row>' % (n, bodies[n % 300]) for n in range(1, 24001))
     data = workbook(cells, level=1)
-    monkeypatch.setattr(table_files, "MAX_SHEET_ELEMENTS", 20000)
+    monkeypatch.setattr(table_files, "MAX_WORKBOOK_ELEMENTS", 20000)
     with app.test_request_context():
         refused, seconds, peak = measured(lambda: roster_import.read_table(data, "x.xlsx"))
     assert isinstance(refused, table_files.ImportFileError) and "用时太长" in str(refused)
     assert seconds < SECONDS and peak < MEGABYTES, (seconds, peak)
+
+
+def test_shared_strings_are_read_as_excel_writes_them(app):
+    """Does a workbook with shared strings, as Excel and WPS save them (rich-text runs,
+    phonetic guides, a date cell), read as openpyxl itself reads it?"""
+    strings = ['<si><t>姓名</t></si>', '<si><t>出生日期</t></si>',
+               '<si><r><t>王</t></r><r><rPr><b/></rPr><t xml:space="preserve">秀英</t></r>'
+               '<rPh sb="0" eb="1"><t>ワン</t></rPh></si>',
+               '<si><t>李桂兰</t></si>']
+    data = workbook('<row r="1"><c r="A1" t="s"><v>0</v></c><c r="B1" t="s"><v>1</v></c></row>'
+                    '<row r="2"><c r="A2" t="s"><v>2</v></c><c r="B2"><v>20524</v></c></row>'
+                    '<row r="4"><c r="A4" t="s"><v>3</v></c></row>',
+                    shared_strings=[('<?xml version="1.0" encoding="UTF-8"?><sst xmlns="%s">'
+                                     % MAIN + "".join(strings) + "</sst>").encode("utf-8")])
+    import openpyxl
+    expected = [list(row) for row in openpyxl.load_workbook(
+        io.BytesIO(data), read_only=True, data_only=True).active.iter_rows(values_only=True)]
+    with app.test_request_context():
+        table = roster_import.read_table(data, "x.xlsx")
+    assert table.header == ["姓名", "出生日期"] == expected[0]
+    assert [(line, cells) for line, cells in table.rows] == [
+        (2, ["王秀英", 20524]), (4, ["李桂兰", None])]
+    assert expected[1] == ["王秀英", 20524]  # what openpyxl reads from the same file
