@@ -276,8 +276,11 @@ def add_walk_in(activity, *, actor, person=None, name="", kind="resident", phone
             errors = []
             if not name:
                 errors.append(_("Please enter the person's name."))
-            elif len(name) > 50:
-                errors.append(_("The name is too long (at most %(n)d characters).", n=50))
+            else:
+                try:
+                    name = people.clean_name(name)
+                except people.InvalidName as problem:
+                    errors.append(str(problem))
             if kind not in ("resident", "volunteer"):
                 errors.append(_("Please choose resident or volunteer."))
             if len(phone) > 32:
@@ -397,8 +400,11 @@ def place_text(activity):
     return activity.place or _("Elsewhere")
 
 
-def sign_in_sheet(activity):
-    """The activity's 签到表 as PDF bytes: its details, then each attendee with a signature cell."""
+def sign_in_sheet(activity, *, actor=None, actor_label=""):
+    """The activity's 签到表 as PDF bytes: its details, then each attendee with a signature cell.
+
+    It lists full names, so each one made is in the audit log (who, when, how many people).
+    """
     from core.sheets import sign_in_sheet_pdf
     station = activity.station
     fields = [
@@ -415,7 +421,11 @@ def sign_in_sheet(activity):
                      str(PERSON_KIND_LABELS.get(row.person.kind, row.person.kind)),
                      to_local(station, row.at).strftime("%H:%M")])
     title = "%s · %s" % (_("Sign-in sheet"), activity.name)
-    return sign_in_sheet_pdf(title, fields, columns, rows, signature_column=_("Signature"))
+    pdf = sign_in_sheet_pdf(title, fields, columns, rows, signature_column=_("Signature"))
+    with db.atomic():
+        audit("export.activity_sign_in_sheet", actor=actor, actor_label=actor_label,
+              station=station, obj=activity, detail="%d people" % len(rows))
+    return pdf
 
 
 def local_today(station):

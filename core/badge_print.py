@@ -3,8 +3,9 @@ name and the kind (in words and by colour band).
 
 Every image is drawn at 300 dpi with whole pixels per QR module, so the code prints
 sharp on an office printer; its quiet zone of 4 modules is white and nothing is drawn
-over it. Text is drawn with a font that has every character (core.fonts.font_for):
-a name the machine cannot draw raises MissingGlyphs rather than printing boxes.
+over it. Text is drawn piece by piece, each in a font that has it (core.fonts.draw_text):
+an emoji or a rare character comes from a fallback font, a character no font has prints
+as 〓, never as a box, and a badge always prints.
 """
 import dataclasses
 import io
@@ -12,7 +13,7 @@ import io
 from PIL import Image, ImageDraw
 
 from core import badges
-from core.fonts import font_for
+from core.fonts import draw_text, runs, text_width
 from core.people import badge_payload, masked_name
 
 KIND_STYLE = {  # words and colour band: never colour alone
@@ -67,20 +68,19 @@ def kind_style(kind):
     return KIND_STYLE.get(kind, KIND_STYLE["resident"])
 
 
-def _fit(draw, text, max_width, size, bold=False, min_size=28):
-    """The largest font <= size (pixels) at which text fits max_width."""
+def _fit(text, max_width, size, bold=False, min_size=28):
+    """The largest size <= size (pixels) at which text fits max_width."""
     while size > min_size:
-        font = font_for(text, size, bold)
-        if draw.textlength(text, font=font) <= max_width:
-            return font
+        if text_width(text, size, bold) <= max_width:
+            return size
         size -= 4
-    return font_for(text, min_size, bold)
+    return min_size
 
 
 def check_card(card):
-    """Raise MissingGlyphs (or NoCJKFont) unless every text of the card can be drawn."""
+    """Raise NoCJKFont unless the machine has a font to draw the card's text with."""
     for text in (card.station, card.name, card.number):
-        font_for(text, 48, True)
+        runs(text, True)
 
 
 def qr_block(payload, module=MODULE):
@@ -95,23 +95,19 @@ def render_card(card):
     draw = ImageDraw.Draw(image)
     draw.rectangle([0, 0, QR_BOX[0] - 1, BAND_H - 1], fill=colour)
     draw.rectangle([0, CARD_H - STRIPE_H, CARD_W, CARD_H], fill=colour)
-    station_font = _fit(draw, card.station, TEXT_W - 24, 60, True)
-    draw.text((TEXT_X, BAND_H // 2), card.station, font=station_font, fill="white", anchor="lm")
-
-    name_font = _fit(draw, card.name, TEXT_W - 20, 132, True)
-    draw.text((TEXT_X, (NAME_BOX[1] + NAME_BOX[3]) // 2), card.name, font=name_font,
-              fill=INK, anchor="lm")
+    draw_text(draw, (TEXT_X, BAND_H // 2), card.station,
+              _fit(card.station, TEXT_W - 24, 60, True), True, fill="white")
+    draw_text(draw, (TEXT_X, (NAME_BOX[1] + NAME_BOX[3]) // 2), card.name,
+              _fit(card.name, TEXT_W - 20, 132, True), True, fill=INK)
 
     top = NAME_BOX[3] + 22
     draw.rounded_rectangle([TEXT_X, top, TEXT_X + TEXT_W - 28, top + 118], radius=14,
                            fill=colour)
-    draw.text((TEXT_X + 24, top + 59), kind_zh,
-              font=_fit(draw, kind_zh, TEXT_W - 80, 80, True), fill="white", anchor="lm")
-    draw.text((TEXT_X, top + 176), kind_en, font=font_for(kind_en, 52, True), fill=INK,
-              anchor="lm")
+    draw_text(draw, (TEXT_X + 24, top + 59), kind_zh, _fit(kind_zh, TEXT_W - 80, 80, True),
+              True, fill="white")
+    draw_text(draw, (TEXT_X, top + 176), kind_en, 52, True, fill=INK)
     if card.number:
-        draw.text((TEXT_X, CARD_H - STRIPE_H - 30), card.number, font=font_for(card.number, 34),
-                  fill=GREY, anchor="lm")
+        draw_text(draw, (TEXT_X, CARD_H - STRIPE_H - 30), card.number, 34, fill=GREY)
     image.paste(qr_block(card.payload), QR_BOX)
     return image
 
@@ -122,27 +118,26 @@ def render_phone(card):
     image = Image.new("RGB", (PHONE_W, PHONE_H), "white")
     draw = ImageDraw.Draw(image)
     draw.rectangle([0, 0, PHONE_W, 200], fill=colour)
-    draw.text((PHONE_W // 2, 100), card.station,
-              font=_fit(draw, card.station, PHONE_W - 100, 96, True), fill="white",
-              anchor="mm")
+    draw_text(draw, (PHONE_W // 2, 100), card.station, _fit(card.station, PHONE_W - 100, 96, True),
+              True, fill="white", anchor="mm")
     qr = qr_block(card.payload, PHONE_MODULE)
     image.paste(qr, ((PHONE_W - qr.width) // 2, 260))
     y = 260 + qr.height + 110
-    draw.text((PHONE_W // 2, y), card.name, font=_fit(draw, card.name, PHONE_W - 120, 150, True),
-              fill=INK, anchor="mm")
+    draw_text(draw, (PHONE_W // 2, y), card.name, _fit(card.name, PHONE_W - 120, 150, True),
+              True, fill=INK, anchor="mm")
     y += 190
     draw.rounded_rectangle([140, y - 75, PHONE_W - 140, y + 75], radius=20, fill=colour)
-    draw.text((PHONE_W // 2, y), "%s  %s" % (kind_zh, kind_en),
-              font=_fit(draw, "%s  %s" % (kind_zh, kind_en), PHONE_W - 360, 84, True),
-              fill="white", anchor="mm")
+    kind_text = "%s  %s" % (kind_zh, kind_en)
+    draw_text(draw, (PHONE_W // 2, y), kind_text, _fit(kind_text, PHONE_W - 360, 84, True),
+              True, fill="white", anchor="mm")
     y += 190
     for line, size in ((PHONE_HINT[0], 56), (PHONE_HINT[1], 44)):
-        draw.text((PHONE_W // 2, y), line, font=_fit(draw, line, PHONE_W - 120, size), fill=GREY,
+        draw_text(draw, (PHONE_W // 2, y), line, _fit(line, PHONE_W - 120, size), fill=GREY,
                   anchor="mm")
         y += 80
     if card.number:
-        draw.text((PHONE_W // 2, PHONE_H - 130), card.number, font=font_for(card.number, 40),
-                  fill=GREY, anchor="mm")
+        draw_text(draw, (PHONE_W // 2, PHONE_H - 130), card.number, 40, fill=GREY,
+                  anchor="mm")
     draw.rectangle([0, PHONE_H - 60, PHONE_W, PHONE_H], fill=colour)
     return image
 

@@ -91,8 +91,8 @@ def add_person_command(name, kind, phone, station_code):
     try:
         person, badge = people.add_person(_station(station_code), name, kind, phone=phone,
                                           actor_label="cli")
-    except ValueError:
-        raise click.ClickException("The name must have 1 to 50 characters.")
+    except people.InvalidName as problem:
+        raise click.ClickException(str(problem))
     click.echo("id: %d" % person.id)
     click.echo("payload: %s" % people.badge_payload(badge))
 

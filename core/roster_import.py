@@ -12,21 +12,20 @@ are dropped and the preview says so. A row names the same person as an earlier i
 card number matches, or the name with the phone or the birth date; importing a file again
 changes nothing.
 """
-import csv
 import dataclasses
 import datetime
 import hashlib
 import io
 import json
 import re
-import warnings
 
 import click
 from flask.cli import with_appcontext
 
-from core import people
+from core import people, table_files
 from core.clock import local_date
 from core.i18n import _, lazy_gettext as _l
+from core.table_files import ImportFileError, decode_text  # noqa: F401 (part of this API)
 from models import Consent, ImportMapping, Person, audit, db, utcnow
 
 MAX_ROWS = 5000
@@ -109,10 +108,6 @@ _HEADER_HINTS = [
 ]
 
 
-class ImportFileError(ValueError):
-    """The file cannot be read as a roster; the message says why, in the reader's language."""
-
-
 @dataclasses.dataclass
 class Table:
     """A roster as read from the file: header cells and (line number, cells) per data row."""
@@ -140,32 +135,29 @@ class Table:
 
 # --- reading the file ---------------------------------------------------------------------
 
-def decode_text(data):
-    """CSV bytes as text: UTF-8 (with or without BOM) when valid, else GB18030 (GBK)."""
-    try:
-        return data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        pass
-    try:
-        return data.decode("gb18030")
-    except UnicodeDecodeError:
-        raise ImportFileError(_("The file's text encoding is not UTF-8 or GBK. In Excel, save "
-                                "it as \"CSV UTF-8\" or as an .xlsx workbook."))
-
-
 def read_table(data, filename="", sheet=None):
-    """Read a roster from XLSX or CSV bytes; raises ImportFileError with a message in words."""
+    """Read a roster from XLSX or CSV bytes; raises ImportFileError with a message in words.
+
+    The reading is bounded (core.table_files): size, unpacked size, columns, cell length,
+    rows and time are checked before anything of the file is shown back.
+    """
+    table_files.check_size(data or b"")
     if not data or not data.strip():
         raise ImportFileError(_("The file is empty."))
+    keep = MAX_ROWS + HEADER_SCAN_ROWS
     if data[:4] == b"PK\x03\x04":
-        rows, sheet, sheets = _xlsx_rows(data, sheet)
+        rows, sheet, sheets, count = table_files.xlsx_rows(data, sheet, keep, _cell_text)
     elif data[:8] == b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1":
         raise ImportFileError(_("This is an old Excel file (.xls). Open it in Excel or WPS, "
                                 "choose \"Save as\" and the .xlsx format, then upload that "
                                 "file."))
     else:
-        rows, sheets = _csv_rows(data), ()
-        sheet = ""
+        rows, count = table_files.csv_rows(data, keep)
+        sheet, sheets = "", ()
+    if count > keep:
+        raise ImportFileError(_("The file has %(count)d rows; at most %(max)d can be imported "
+                                "at once. Split it into smaller files.",
+                                count=count, max=MAX_ROWS))
     header_at = _find_header(rows)
     if header_at is None:
         raise ImportFileError(_("The file has no rows."))
@@ -188,51 +180,6 @@ def read_table(data, filename="", sheet=None):
     if not body:
         raise ImportFileError(_("The file has a header row but no people under it."))
     return Table(header=header, rows=body, filename=filename, sheet=sheet, sheets=sheets)
-
-
-def _xlsx_rows(data, sheet):
-    import openpyxl
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")  # styles other programs write
-            book = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except Exception:
-        raise ImportFileError(_("The file could not be read as an Excel workbook (.xlsx). "
-                                "It may be damaged or protected by a password."))
-    try:
-        names = tuple(book.sheetnames)
-        if sheet and sheet in names:
-            worksheet = book[sheet]
-        else:
-            worksheet = book.active if book.active is not None else book.worksheets[0]
-        rows = []
-        for number, cells in enumerate(worksheet.iter_rows(values_only=True), start=1):
-            if any(_cell_text(c) for c in cells):
-                rows.append((number, list(cells)))
-            if len(rows) > MAX_ROWS + HEADER_SCAN_ROWS:
-                break
-        return rows, worksheet.title, names
-    finally:
-        book.close()
-
-
-def _csv_rows(data):
-    text = decode_text(data)
-    if "\x00" in text:
-        raise ImportFileError(_("This file is neither an Excel workbook (.xlsx) nor a CSV "
-                                "file."))
-    first = text.lstrip("\ufeff").split("\n", 1)[0]
-    delimiter = max(",\t;，", key=first.count) if first else ","
-    if delimiter == "，":  # a full-width comma is never a CSV separator Excel writes
-        delimiter = ","
-    rows = []
-    for number, cells in enumerate(csv.reader(io.StringIO(text, newline=""),
-                                              delimiter=delimiter), start=1):
-        if any(c.strip() for c in cells):
-            rows.append((number, cells))
-        if len(rows) > MAX_ROWS + HEADER_SCAN_ROWS:
-            break
-    return rows
 
 
 def _find_header(rows):
@@ -576,16 +523,22 @@ def parse_kind(value, default):
 
 
 def parse_name(value):
-    """The person's name: required, at most 50 characters, spaces inside Chinese names removed."""
+    """The person's name, through people.clean_name (the one rule for every name)."""
     text = _cell_text(value)
-    if re.fullmatch(r"[\u3400-\u9fff·•\s]+", text):
-        text = re.sub(r"\s+", "", text)
-    text = re.sub(r"\s+", " ", text)
-    if not text:
+    if not text.strip():
         raise RowProblem(_("The row has no name."))
-    if len(text) > 50:
-        raise RowProblem(_("The name is longer than 50 characters."))
-    return text
+    try:
+        return people.clean_name(text)
+    except people.InvalidName as problem:
+        raise RowProblem(str(problem))
+
+
+def parse_guardian(value):
+    """The guardian's name, checked like any name; may be empty."""
+    try:
+        return people.clean_name(_cell_text(value), required=False)
+    except people.InvalidName as problem:
+        raise RowProblem("%s: %s" % (FIELDS["guardian_name"], problem))
 
 
 # --- the plan for each row ----------------------------------------------------------------
@@ -667,7 +620,7 @@ class Preview:
 
 
 _PARSERS = {"sex": parse_sex, "birth_date": parse_date, "phone": parse_phone,
-            "guardian_phone": parse_phone}
+            "guardian_phone": parse_phone, "guardian_name": parse_guardian}
 
 
 def _read_row(plan, cells, mapping, default_kind, consent):
@@ -945,15 +898,16 @@ def error_report(table, plans):
     """The refused rows as XLSX: the original header and cells, then a reason column."""
     import openpyxl
     from openpyxl.utils import get_column_letter
+    from core.exports import write_rows  # every cell written as data, never as a formula
     book = openpyxl.Workbook()
     sheet = book.active
     sheet.title = "错误 errors"
-    sheet.append(list(table.header) + [_("Reason for refusal")])
-    for plan in plans:
-        if plan.action != "error":
-            continue
-        sheet.append([_report_cell(c) for c in plan.cells] + [plan.reason])
-        for cell in sheet[sheet.max_row]:
+    rows = [list(table.header) + [_("Reason for refusal")]]
+    rows += [[_report_cell(c) for c in plan.cells] + [plan.reason]
+             for plan in plans if plan.action == "error"]
+    write_rows(sheet, rows)
+    for row in sheet.iter_rows(min_row=2):
+        for cell in row:
             if isinstance(cell.value, (datetime.date, datetime.datetime)):
                 cell.number_format = "yyyy-mm-dd"
     for index, _h in enumerate(sheet[1], start=1):
@@ -1023,7 +977,7 @@ def _import_people(file, dry_run, kind, consent_method, consent_date, sheet, map
             raise click.ClickException(str(problem))
         consent.note = "roster import (command line)"
     with open(file, "rb") as fh:
-        data = fh.read()
+        data = fh.read(table_files.MAX_FILE_BYTES + 1)  # a larger file is refused unread
     try:
         table = read_table(data, file, sheet)
         mapping, remembered = mapping_for(station, table)

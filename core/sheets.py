@@ -10,6 +10,11 @@ configured one, else the first found that has every character) with fontTools, t
 outlines converted to TrueType quadratics (cu2qu, error below 1/1000 em), and the
 subset is embedded. The PDF then looks the same in every viewer and on every printer,
 and its text stays searchable (pdftotext reads it back).
+
+A character the CJK font lacks (an emoji, a rare character of CJK extension B) is cut
+from a fallback font (``core.fonts.runs``) and set in that font within the same line;
+characters that draw nothing are left out and one no font has prints as 〓. A stored
+name of any kind prints: the sheet of the day never fails because of one name.
 """
 import functools
 import hashlib
@@ -21,7 +26,7 @@ from reportlab.lib.enums import TA_CENTER, TA_LEFT, TA_RIGHT
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
-from reportlab.pdfbase import pdfmetrics
+from reportlab.pdfbase import pdfmetrics, ttfonts
 from reportlab.pdfbase.ttfonts import TTFont as ReportLabTTFont
 from reportlab.pdfgen import canvas as pdfcanvas
 from reportlab.platypus import (KeepTogether, Paragraph, SimpleDocTemplate, Spacer, Table,
@@ -29,6 +34,7 @@ from reportlab.platypus import (KeepTogether, Paragraph, SimpleDocTemplate, Spac
 from xml.sax.saxutils import escape
 
 from core import fonts
+from core.text import printable
 
 _lock = threading.Lock()
 PAGE_WIDTH, PAGE_HEIGHT = A4
@@ -50,29 +56,21 @@ CHINESE_DEFAULTS = {"Signature": "签名", "Page %(page)d of %(total)d": "第 %(
 
 # --- the embedded font ----------------------------------------------------------
 
-@functools.lru_cache(maxsize=16)
-def _character_map(path):
-    """The code points a font file has glyphs for (read once per file: it takes ~0.1 s)."""
-    from fontTools.ttLib import TTFont
-    font = TTFont(path, fontNumber=fonts.face_index(path), lazy=True)
-    try:
-        return frozenset(font.getBestCmap() or ())
-    finally:
-        font.close()
+def _to_unicode_cmap(fontname, subset, _original=ttfonts.makeToUnicodeCMap):
+    """ReportLab's ToUnicode map, with characters beyond U+FFFF written as UTF-16 pairs.
+
+    ReportLab writes every character as four hex digits, so an emoji or a character of CJK
+    extension B would be read back (copied, searched, pdftotext) as another character.
+    """
+    cmap = _original(fontname, subset)
+    for index, code in enumerate(subset):
+        if code > 0xFFFF:
+            pair = chr(code).encode("utf-16-be").hex().upper()
+            cmap = cmap.replace("<%02X> <%04X>" % (index, code), "<%02X> <%s>" % (index, pair))
+    return cmap
 
 
-def _covering_font_path(text):
-    """The first CJK font on the machine whose character map covers every character."""
-    wanted = {ord(c) for c in text if not c.isspace()}
-    best_missing = None
-    for path in fonts.font_paths():
-        cmap = _character_map(path)
-        missing = [chr(c) for c in wanted if c not in cmap]
-        if not missing:
-            return path
-        if best_missing is None or len(missing) < len(best_missing):
-            best_missing = missing
-    raise fonts.MissingGlyphs(sorted(best_missing))
+ttfonts.makeToUnicodeCMap = _to_unicode_cmap
 
 
 @functools.lru_cache(maxsize=32)
@@ -90,6 +88,7 @@ def _subset_truetype(path, chars):
     options.layout_features = []
     options.hinting = False
     options.desubroutinize = True
+    options.drop_tables = options.drop_tables + ["FFTM"]  # FontForge's timestamp: not needed
     subsetter = subset.Subsetter(options)
     subsetter.populate(text=chars)
     subsetter.subset(font)
@@ -139,27 +138,56 @@ def _subset_truetype(path, chars):
 
 
 # Characters the layout adds around the caller's text.
-EXTRA_CHARS = "0123456789/-:.()：、，。（） 第页共"
+EXTRA_CHARS = "0123456789/-:.()：、，。（） 第页共" + fonts.REPLACEMENT
 
 
-class _DocumentFont:
-    """A font registered with ReportLab for one document, removed again afterwards."""
+class _DocumentFonts:
+    """The fonts of one document, registered with ReportLab while it is built.
+
+    The main font (the CJK font) holds every character it has, plus EXTRA_CHARS; each
+    fallback font holds the characters only it has. ``markup`` writes a text as
+    Paragraph markup with each piece in its font; ``name`` is the main font's.
+    """
 
     def __init__(self, text):
-        chars = "".join(sorted(set(text + EXTRA_CHARS)))
-        path = _covering_font_path(chars)
-        data = _subset_truetype(path, chars)
-        self.name = "CJK-" + hashlib.sha1(data).hexdigest()[:12]
-        self.font = ReportLabTTFont(self.name, io.BytesIO(data))
+        main = fonts.main_font_path()
+        chars = {main: set(EXTRA_CHARS)}
+        for path, piece in fonts.runs(text + EXTRA_CHARS):
+            chars.setdefault(path, set()).update(piece)
+        self.names, self.fonts = {}, []
+        for path, used in chars.items():
+            data = _subset_truetype(path, "".join(sorted(used)))
+            name = "CJK-" + hashlib.sha1(data).hexdigest()[:12]
+            self.names[path] = name
+            self.fonts.append(ReportLabTTFont(name, io.BytesIO(data)))
+        self.name = self.names[main]
+
+    def markup(self, text):
+        """Paragraph markup for `text`: escaped, line breaks kept, fallback pieces in their font."""
+        out = []
+        for path, piece in fonts.runs("" if text is None else str(text)):
+            piece = escape(piece).replace("\n", "<br/>")
+            name = self.names.get(path, self.name)
+            out.append(piece if name == self.name else '<font name="%s">%s</font>'
+                       % (name, piece))
+        return "".join(out)
+
+    def plain(self, text):
+        """`text` in the main font alone, for canvas strings: other pieces show as 〓."""
+        main = fonts.main_font_path()
+        return "".join(piece if path == main else fonts.REPLACEMENT * len(piece)
+                       for path, piece in fonts.runs(text or ""))
 
     def __enter__(self):
         _lock.acquire()
-        pdfmetrics.registerFont(self.font)
-        return self.name
+        for font in self.fonts:
+            pdfmetrics.registerFont(font)
+        return self
 
     def __exit__(self, *exc):
-        pdfmetrics._fonts.pop(self.name, None)
-        pdfmetrics._dynFaceNames.pop(self.font.face.name, None)
+        for font in self.fonts:
+            pdfmetrics._fonts.pop(font.fontName, None)
+            pdfmetrics._dynFaceNames.pop(font.face.name, None)
         _lock.release()
 
 
@@ -225,13 +253,14 @@ def _styles(font_name):
     }
 
 
-def _p(text, style):
-    return Paragraph(escape("" if text is None else str(text)).replace("\n", "<br/>"), style)
+def _paragraphs(doc_fonts):
+    """A maker of Paragraphs whose text is set in the document's fonts."""
+    return lambda text, style: Paragraph(doc_fonts.markup(text), style)
 
 
-def _fields_table(fields, styles, width):
+def _fields_table(fields, styles, width, p):
     """Header fields (label, value) laid out two to a row."""
-    cells = [_p("%s：%s" % (label, value), styles["field"]) for label, value in fields]
+    cells = [p("%s：%s" % (label, value), styles["field"]) for label, value in fields]
     if not cells:
         return None
     if len(cells) % 2:
@@ -279,20 +308,21 @@ def sign_in_sheet_pdf(title, fields, columns, rows, signature_column=True):
         columns.append(label)
         rows = [r + [""] for r in rows]
         signature_index = len(columns) - 1
-    with _DocumentFont(_all_text(title, fields, columns, rows,
-                                 _t("Page %(page)d of %(total)d"))) as font_name:
-        styles = _styles(font_name)
+    with _DocumentFonts(_all_text(title, fields, columns, rows,
+                                  _t("Page %(page)d of %(total)d"))) as doc_fonts:
+        styles, p = _styles(doc_fonts.name), _paragraphs(doc_fonts)
         buffer = io.BytesIO()
         doc = SimpleDocTemplate(buffer, pagesize=A4, leftMargin=MARGIN, rightMargin=MARGIN,
-                                topMargin=MARGIN, bottomMargin=18 * mm, title=str(title),
-                                author="", subject=str(title), creator="station")
+                                topMargin=MARGIN, bottomMargin=18 * mm,
+                                title=printable(title), author="", subject=printable(title),
+                                creator="station")
         width = PAGE_WIDTH - 2 * MARGIN
-        story = [_p(title, styles["title"])]
-        header = _fields_table(list(fields or []), styles, width)
+        story = [p(title, styles["title"])]
+        header = _fields_table(list(fields or []), styles, width, p)
         if header is not None:
             story += [header, Spacer(1, 4 * mm)]
-        data = [[_p(c, styles["head"]) for c in columns]]
-        data += [[_p(c, styles["cell"]) for c in r] for r in rows]
+        data = [[p(c, styles["head"]) for c in columns]]
+        data += [[p(c, styles["cell"]) for c in r] for r in rows]
         if len(data) == 1:  # an empty sheet still prints blank lines to sign on
             data += [[""] * len(columns) for _ in range(15)]
         row_heights = [None] + [11 * mm if signature_index is not None else None] * (len(data) - 1)
@@ -306,7 +336,7 @@ def sign_in_sheet_pdf(title, fields, columns, rows, signature_column=True):
             ("RIGHTPADDING", (0, 0), (-1, -1), 3),
         ]))
         story.append(table)
-        doc.build(story, canvasmaker=_numbered_canvas(font_name, ""))
+        doc.build(story, canvasmaker=_numbered_canvas(doc_fonts.name, ""))
         return buffer.getvalue()
 
 
@@ -324,17 +354,17 @@ def volunteer_certificate_pdf(*, title, body, facts, records_title, record_colum
     issuing organisation, its person in charge, the clerk, contact details and date,
     right-aligned above the seal. Returns the PDF bytes.
     """
-    with _DocumentFont(_all_text(title, body, facts, records_title, record_columns,
-                                 record_rows, issuer_lines, footer,
-                                 _t("Page %(page)d of %(total)d"))) as font_name:
-        styles = _styles(font_name)
+    with _DocumentFonts(_all_text(title, body, facts, records_title, record_columns,
+                                  record_rows, issuer_lines, footer,
+                                  _t("Page %(page)d of %(total)d"))) as doc_fonts:
+        styles, p = _styles(doc_fonts.name), _paragraphs(doc_fonts)
         buffer = io.BytesIO()
         doc = SimpleDocTemplate(buffer, pagesize=A4, leftMargin=22 * mm, rightMargin=22 * mm,
-                                topMargin=22 * mm, bottomMargin=20 * mm, title=str(title),
-                                creator="station")
+                                topMargin=22 * mm, bottomMargin=20 * mm,
+                                title=printable(title), creator="station")
         width = PAGE_WIDTH - 44 * mm
-        story = [Spacer(1, 4 * mm), _p(title, styles["title"]), Spacer(1, 2 * mm)]
-        facts_table = Table([[_p(k, styles["head"]), _p(v, styles["field"])] for k, v in facts],
+        story = [Spacer(1, 4 * mm), p(title, styles["title"]), Spacer(1, 2 * mm)]
+        facts_table = Table([[p(k, styles["head"]), p(v, styles["field"])] for k, v in facts],
                             colWidths=[width * 0.3, width * 0.7])
         facts_table.setStyle(TableStyle([
             ("GRID", (0, 0), (-1, -1), 0.6, colors.black),
@@ -344,14 +374,14 @@ def volunteer_certificate_pdf(*, title, body, facts, records_title, record_colum
         ]))
         story += [facts_table, Spacer(1, 6 * mm)]
         for paragraph in str(body).split("\n"):
-            story.append(_p(paragraph, styles["body"]))
+            story.append(p(paragraph, styles["body"]))
         story.append(Spacer(1, 6 * mm))
-        sign_block = [_p(line, styles["right"]) for line in issuer_lines]
+        sign_block = [p(line, styles["right"]) for line in issuer_lines]
         story.append(KeepTogether([Spacer(1, 4 * mm)] + sign_block))
         if record_rows:
-            story += [Spacer(1, 8 * mm), _p(records_title, styles["field"]), Spacer(1, 2 * mm)]
-            data = [[_p(c, styles["head"]) for c in record_columns]]
-            data += [[_p(c, styles["small"]) for c in r] for r in record_rows]
+            story += [Spacer(1, 8 * mm), p(records_title, styles["field"]), Spacer(1, 2 * mm)]
+            data = [[p(c, styles["head"]) for c in record_columns]]
+            data += [[p(c, styles["small"]) for c in r] for r in record_rows]
             table = Table(data, colWidths=_column_widths(record_columns, record_rows, width,
                                                          None), repeatRows=1)
             table.setStyle(TableStyle([
@@ -360,5 +390,6 @@ def volunteer_certificate_pdf(*, title, body, facts, records_title, record_colum
                 ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
             ]))
             story.append(table)
-        doc.build(story, canvasmaker=_numbered_canvas(font_name, footer))
+        doc.build(story, canvasmaker=_numbered_canvas(doc_fonts.name,
+                                                      doc_fonts.plain(footer)))
         return buffer.getvalue()

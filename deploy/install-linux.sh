@@ -37,7 +37,7 @@ DEST=/opt/station
 echo "1/6 Debian packages"
 apt-get update -qq
 DEBIAN_FRONTEND=noninteractive apt-get install -y -qq python3 python3-venv make chromium \
-  fonts-noto-cjk >/dev/null
+  fonts-noto-cjk fonts-symbola fonts-hanazono >/dev/null
 
 echo "2/6 Code in $DEST"
 if [ "$SRC" != "$DEST" ]; then

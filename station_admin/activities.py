@@ -252,7 +252,7 @@ def kiosk_normal_mode(device_id):
 def activity_sheet(activity_id):
     """The activity's printable 签到表 (PDF, A4)."""
     activity = _activity(activity_id)
-    pdf = core.sign_in_sheet(activity)
+    pdf = core.sign_in_sheet(activity, actor=g.user)
     response = make_response(pdf)
     response.headers["Content-Type"] = "application/pdf"
     filename = "sign-in-%s-%d.pdf" % (activity.local_date.isoformat(), activity.id)

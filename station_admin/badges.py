@@ -4,7 +4,7 @@ from flask import Response
 
 from core import badge_print, badge_sheets, people
 from core.clock import to_local
-from core.fonts import MissingGlyphs, NoCJKFont
+from core.fonts import NoCJKFont
 from core.i18n import _
 from models import Badge, Person, db
 from station_admin.blueprint import bp
@@ -48,11 +48,7 @@ def _reason(required):
     return reason
 
 
-def _font_message(error):
-    if isinstance(error, MissingGlyphs):
-        return _("The badge cannot be drawn: no font on this computer has the character(s) "
-                 "%(chars)s. Print the masked name, or ask the administrator to install a "
-                 "font that has them (setting CJK_FONT_PATH).", chars=error.chars)
+def _font_message():
     return _("The badge cannot be drawn: no font with Chinese characters was found. Ask the "
              "administrator to install one (Debian: fonts-noto-cjk) or set CJK_FONT_PATH.")
 
@@ -94,9 +90,8 @@ def _image_response(person, download):
         abort(404)
     try:
         png = badge_print.badge_png(person, badge, full_name=name == "full", layout=layout)
-    except (MissingGlyphs, NoCJKFont) as error:
-        return _person_page(person, 500 if isinstance(error, NoCJKFont) else 422,
-                            _font_message(error))
+    except NoCJKFont:
+        return _person_page(person, 500, _font_message())
     response = Response(png, mimetype="image/png")
     response.headers["Cache-Control"] = "no-store"
     if download:
@@ -165,8 +160,8 @@ def _print(pairs, name, layout, on_error):
         for person, badge in pairs:  # draw them once, so a missing glyph fails here
             try:
                 badge_print.check_card(badge_print.card_for(person, badge, full))
-            except (MissingGlyphs, NoCJKFont) as error:
-                return on_error(_font_message(error))
+            except NoCJKFont:
+                return on_error(_font_message())
         with db.atomic():
             badge_sheets.record_print([b for _p, b in pairs], actor=g.user,
                                       detail="html %s name" % name)
@@ -176,8 +171,8 @@ def _print(pairs, name, layout, on_error):
     try:
         pdf = badge_sheets.sheet_pdf([badge_print.card_for(p, b, full) for p, b in pairs],
                                      layout=layout, title=_("Badges"))
-    except (MissingGlyphs, NoCJKFont) as error:
-        return on_error(_font_message(error))
+    except NoCJKFont:
+        return on_error(_font_message())
     with db.atomic():
         badge_sheets.record_print([b for _p, b in pairs], actor=g.user,
                                   detail="pdf %s %s name" % (layout, name))

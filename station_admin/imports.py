@@ -1,8 +1,8 @@
 """Import the station's roster: upload → columns → preview → confirm → result.
 
 The uploaded file waits between the steps in instance/imports/<token>.bin (never in the
-session cookie), beside a small JSON file with the choices made so far; it is deleted once
-imported, and anything left there is deleted after a day.
+session cookie; core/waiting_uploads.py), beside a small JSON file with the choices made so
+far; it is deleted once imported, and anything left there is deleted after a day.
 """
 import datetime
 import json
@@ -14,7 +14,7 @@ import time
 from flask import (abort, current_app, flash, g, redirect, render_template, request, send_file,
                    url_for)
 
-from core import roster_import
+from core import roster_import, waiting_uploads
 from core.clock import local_date
 from core.i18n import _
 from models import audit, db, utcnow
@@ -24,15 +24,14 @@ from station_admin.roles import can
 
 KEEP_SECONDS = 24 * 3600
 SAMPLE_ROWS = 3
+SAMPLE_CHARS = 40  # the mapping page shows a glimpse of each column, never the whole file
 _TOKEN_RE = re.compile(r"^[A-Za-z0-9_-]{24}$")
 
 
 # --- the waiting room for uploaded files -----------------------------------------------------
 
 def _folder():
-    path = os.path.join(current_app.instance_path, "imports")
-    os.makedirs(path, mode=0o700, exist_ok=True)
-    return path
+    return waiting_uploads.folder(current_app.instance_path)
 
 
 def _path(token, suffix):
@@ -150,12 +149,22 @@ def _samples(table, mapping):
     """A few values of each column so staff can tell the columns apart; sensitive ones hidden."""
     samples = []
     for index in range(len(table.header)):
-        values = [roster_import._cell_text(cells[index]) for _line, cells in table.rows]
-        values = [v for v in values if v][:SAMPLE_ROWS]
+        values = []
+        for _line, cells in table.rows:
+            value = roster_import._cell_text(cells[index])
+            if value:
+                values.append(_glimpse(value))
+                if len(values) == SAMPLE_ROWS:
+                    break
         if mapping[index] in roster_import.SENSITIVE and values:
             values = [_("(hidden: sensitive information)")]
         samples.append(values)
     return samples
+
+
+def _glimpse(text):
+    """The start of a value, cut at SAMPLE_CHARS characters."""
+    return text if len(text) <= SAMPLE_CHARS else text[:SAMPLE_CHARS] + "…"
 
 
 @bp.route("/import/<token>/mapping", methods=["GET", "POST"])
@@ -210,7 +219,7 @@ def import_mapping(token):
         else:
             mapping, remembered = roster_import.mapping_for(station, table)
         form_consent = meta.get("consent") or {"method": "none", "given_on": ""}
-    columns = [(index, table.column_label(index), mapping[index])
+    columns = [(index, _glimpse(table.column_label(index)), mapping[index])
                for index in range(len(table.header))]
     return render_template(
         "station_admin/import_mapping.html", token=token, meta=meta, table=table,

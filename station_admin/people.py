@@ -96,12 +96,16 @@ def _read_person_form(errors, creating):
     values = {}
     for field, limit in TEXT_FIELDS:
         value = form.get(field, "").strip()
-        if len(value) > limit:
+        if len(value) > limit and field not in ("name", "guardian_name"):  # see clean_name
             errors.append(_("%(field)s is too long (at most %(limit)d characters).",
                             field=FIELD_LABELS[field], limit=limit))
         values[field] = value
-    if not values["name"]:
-        errors.append(_("Please give the person's name."))
+    for field in ("name", "guardian_name"):
+        try:
+            values[field] = core_people.clean_name(values[field], required=field == "name")
+        except core_people.InvalidName as problem:
+            errors.append(str(problem) if field == "name"
+                          else "%s: %s" % (FIELD_LABELS[field], problem))
     for field in ("phone", "guardian_phone"):
         if values[field] and not PHONE_RE.match(values[field]):
             errors.append(_("%(field)s should be a phone number (digits only).",
@@ -165,15 +169,7 @@ def person_edit(person_id):
     else:
         values = _read_person_form(errors, creating=False)
         if not errors:
-            changed = {f: v for f, v in values.items() if getattr(person, f) != v}
-            if changed:
-                with db.atomic():
-                    before = {f: getattr(person, f) for f in changed}
-                    for field, value in changed.items():
-                        setattr(person, field, value)
-                    person.save()
-                    audit("person.update", actor=g.user, station=person.station_id, obj=person,
-                          before=before, after=changed)
+            if core_people.update_person(person, values, actor=g.user):
                 flash(_("The changes are saved."))
             else:
                 flash(_("Nothing was changed."))
@@ -255,6 +251,10 @@ def consent_add(person_id):
         errors.append(_("This person is under 14: a guardian must give the consent."))
     if given_by == "guardian" and not guardian:
         errors.append(_("Please give the guardian's name."))
+    try:
+        guardian = core_people.clean_name(guardian, required=False)
+    except core_people.InvalidName as problem:
+        errors.append("%s: %s" % (FIELD_LABELS["guardian_name"], problem))
     if len(guardian) > 50 or len(note) > 500:
         errors.append(_("The guardian's name or the note is too long."))
     if errors:

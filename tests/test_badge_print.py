@@ -204,12 +204,15 @@ def test_every_character_of_ordinary_names_has_a_glyph():
 
 
 def test_glyph_check_finds_tofu():
-    """Would a character the font lacks be caught (a private-use and a rare extension-B one)?"""
+    """Would a character the font lacks be caught, and is it printed as 〓 (the mark for a
+    missing character), never as a box, on a badge?"""
     path = fonts.check_fonts()
     assert fonts.missing_glyphs("王\ue000", path) == ["\ue000"]
-    with pytest.raises(fonts.MissingGlyphs) as caught:
-        badge_print.render_card(card(badges.payload_for("A" * 22), name="王\ue000"))
-    assert caught.value.chars == "\ue000"
+    payload = badges.payload_for("A" * 22)
+    drawn = _name_crop(badge_print.render_card(card(payload, name="王\ue000")))
+    marked = _name_crop(badge_print.render_card(card(payload, name="王〓")))
+    assert _difference(drawn, marked) == 0
+    assert _difference(drawn, _name_crop(_tofu_card(payload, "王\ue000"))) > 1
 
 
 def _name_crop(image):

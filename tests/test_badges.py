@@ -10,7 +10,7 @@ from PIL import Image
 
 import models
 from core import badges, people
-from models import AuditLog, Badge, Station, db
+from models import AuditLog, Badge, Person, Station, db
 from tests.conftest import csrf_token, enroll_kiosk, gen_person, gen_user, login_as
 
 
@@ -398,20 +398,20 @@ def test_person_without_a_badge_cannot_be_batch_printed(app, admin_client):
     assert "发放服务卡" in html
 
 
-def test_a_name_the_font_cannot_draw_is_refused_not_printed_as_boxes(app, admin_client):
-    """Is a full name with a character no font here has refused with a clear message (and
-    nothing marked printed), while the masked name prints?"""
-    person, _ = _person(app, "王\ue000明")
+def test_a_stored_name_no_font_can_draw_still_prints(app, admin_client):
+    """Does a full name stored with a character no font here has (saved before names were
+    checked) print, with 〓 in its place, and is the print recorded?"""
+    person, _ = _person(app, "王明")
+    with app.app_context(), db.connection_context():
+        Person.update(name="王\ue000明").where(Person.id == person.id).execute()
     token = form_token(admin_client, person.id)
     response = admin_client.post("/admin/people/%d/badge/print" % person.id, data={
         "csrf_token": token, "layout": "card", "name": "full"})
-    assert response.status_code == 422
-    assert "本机没有能显示" in response.get_data(as_text=True)
+    assert response.status_code == 200 and response.mimetype == "application/pdf"
     with app.app_context(), db.connection_context():
-        assert people.current_badge(person).printed_at is None
-    response = admin_client.post("/admin/people/%d/badge/print" % person.id, data={
-        "csrf_token": token, "layout": "card", "name": "masked"})
-    assert response.mimetype == "application/pdf"
+        assert people.current_badge(person).printed_at is not None
+    response = admin_client.get("/admin/people/%d/badge/preview.png?name=full" % person.id)
+    assert response.status_code == 200 and response.mimetype == "image/png"
 
 
 def test_english_interface(app, admin_client):

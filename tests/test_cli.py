@@ -29,7 +29,7 @@ def test_add_person_rejects_bad_kind_and_empty_name(app, runner):
     """Are a wrong kind and an empty name refused with a message, storing nothing?"""
     assert runner.invoke(args=["add-person", "某人", "--kind", "visitor"]).exit_code != 0
     result = runner.invoke(args=["add-person", "  ", "--kind", "resident"])
-    assert result.exit_code != 0 and "name" in result.output
+    assert result.exit_code != 0 and "姓名" in result.output
     with app.app_context(), db.connection_context():
         assert Person.select().count() == 0
 

@@ -3,6 +3,7 @@ data from every table while the month's 服务人次 and 受益人数 stay the s
 import datetime
 import io
 import json
+import os
 
 from peewee import CharField, TextField
 
@@ -248,3 +249,107 @@ def test_staff_account_of_an_erased_staff_member_loses_the_name(app, client):
     with app.app_context(), db.connection_context():
         assert StaffUser.get_by_id(account.id).display_name == ""
         assert places_holding("谢晓燕") == []
+
+
+# --- every copy, every former value -----------------------------------------------------------
+
+FORMER = {  # what the person's record held at one time or another, field by field
+    "name": ["欧阳丽", "欧阳丽娟"],
+    "phone": ["13911112222", "13933334444"],
+    "address": ["石井坡街道 3 号", "石井坡街道 99 号"],
+    "guardian_name": ["欧阳建华"],
+    "guardian_phone": ["13955556666"],
+    "skills": ["剪纸和编织"],
+    "notes": ['她说"腿疼得厉害"\n要借轮椅', "独居，女儿在外地打工"],
+}
+
+
+def _person_form(client, url, **fields):
+    data = {"csrf_token": csrf_token(client, url), "kind": "resident", "active": "1"}
+    data.update(fields)
+    return client.post(url, data=data)
+
+
+def test_erasure_leaves_no_former_detail_in_any_table(app, client, runner, tmp_path):
+    """After a person's details were changed many ways (admin edits, consent, a roster
+    import, a corrected service note, a waiting upload), does erasure leave none of the
+    former details in any table, audit before/after/detail included, and the counts as
+    they were?"""
+    with app.app_context(), db.connection_context():
+        admin = gen_user("admin")
+        station = models.default_station()
+        services = ensure_catalogue(station)
+    login_as(client, admin)
+    response = _person_form(client, "/admin/people/new", name=FORMER["name"][0],
+                            phone=FORMER["phone"][0], address=FORMER["address"][0],
+                            notes=FORMER["notes"][0], skills=FORMER["skills"][0],
+                            birth_date="1956-03-08", sex="女")
+    person_id = int(response.headers["Location"].rstrip("/").split("/")[-1])
+    edit = "/admin/people/%d/edit" % person_id
+    assert _person_form(client, edit, name=FORMER["name"][1], phone=FORMER["phone"][1],
+                        address=FORMER["address"][0], notes=FORMER["notes"][1],
+                        guardian_name=FORMER["guardian_name"][0],
+                        guardian_phone=FORMER["guardian_phone"][0], skills=FORMER["skills"][0],
+                        birth_date="1956-03-09", sex="女").status_code == 302
+    client.post("/admin/people/%d/consent" % person_id, data={
+        "csrf_token": csrf_token(client, "/admin/people/%d" % person_id), "scope": "sensitive",
+        "method": "paper", "given_by": "guardian", "guardian_name": FORMER["guardian_name"][0],
+        "given_on": local_today().isoformat(), "note": "监护人%s代签" % FORMER["guardian_name"][0]})
+    client.post("/admin/people/%d/sensitive/edit" % person_id, data={
+        "csrf_token": csrf_token(client, "/admin/people/%d/sensitive" % person_id),
+        "disability_card": CARD, "id_type": "居民身份证", "id_number": ID_NUMBER})
+    roster_file = tmp_path / "花名册.csv"
+    roster_file.write_text("姓名,出生日期,住址\n%s,1956-03-09,%s\n"
+                           % (FORMER["name"][1], FORMER["address"][1]), encoding="utf-8")
+    result = runner.invoke(args=["import-people", str(roster_file)])
+    assert result.exit_code == 0 and "更新 1 人" in result.output, result.output
+    with app.app_context(), db.connection_context():
+        person = Person.get_by_id(person_id)
+        assert person.address == FORMER["address"][1] and person.id_number == ID_NUMBER
+        first = local_today().replace(day=1)
+        at = attendance.local_to_utc(station, local_today(), datetime.time(9, 0))
+        attendance.check_in(person, station, at=at)
+        record = attendance.record_services(person, station, [services[0]], at=at,
+                                            note="%s 腰疼" % FORMER["name"][1])[0]
+        corrections.correct(record, {"note": "腰疼好些了，电话 %s" % FORMER["phone"][1]},
+                            actor=admin, reason="改备注")
+        before = month_figures(station.id, first, local_today())
+        everything = [v for values in FORMER.values() for v in values] + [ID_NUMBER, CARD]
+        for value in everything:  # the test data does hold them (in JSON, escaped)
+            assert places_holding(value) or places_holding(
+                json.dumps(value, ensure_ascii=False)[1:-1]), value
+    client.get("/admin/people/%d/copy?format=xlsx" % person_id)
+    # A roster waiting to be imported that names her, and one that does not.
+    for text in ("姓名,联系电话\n%s,%s\n" % (FORMER["name"][1], FORMER["phone"][1]),
+                 "姓名,联系电话\n李建国,13800000000\n"):
+        token = csrf_token(client, "/admin/import")
+        assert client.post("/admin/import", data={
+            "csrf_token": token, "kind": "resident",
+            "file": (io.BytesIO(text.encode("utf-8")), "名单.csv")},
+            content_type="multipart/form-data").status_code == 302
+    waiting = os.path.join(app.instance_path, "imports")
+    assert len([n for n in os.listdir(waiting) if n.endswith(".bin")]) == 2
+
+    response = client.post("/admin/people/%d/erase" % person_id, data={
+        "csrf_token": csrf_token(client, "/admin/people/%d/erase" % person_id),
+        "confirm_name": FORMER["name"][1]})
+    assert response.status_code == 302
+
+    with app.app_context(), db.connection_context():
+        for value in everything + ["腿疼", "轮椅", "独居", "腰疼", "代签"]:
+            for line in value.split("\n"):
+                assert places_holding(line) == [], line
+        about_her = [r for r in AuditLog.select() if r.object_type == "Person"
+                     and r.object_id == person_id and r.action != "person.erase"]
+        assert {r.action for r in about_her} >= {"person.create", "person.update"}
+        for row in about_her:
+            for text in (row.before, row.after):
+                for date in ("1956-03-08", "1956-03-09", "女"):
+                    assert date not in text, (row.action, text)
+        assert month_figures(station.id, first, local_today()) == before
+        erase_row = AuditLog.get(AuditLog.action == "person.erase")
+        assert json.loads(erase_row.after)["waiting_uploads_discarded"] == 1
+    left = [n for n in os.listdir(waiting) if n.endswith(".bin")]
+    assert len(left) == 1
+    with open(os.path.join(waiting, left[0]), encoding="utf-8") as fh:
+        assert "李建国" in fh.read()  # another person's upload is left alone
