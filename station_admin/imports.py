@@ -151,7 +151,7 @@ def _samples(table, mapping):
     for index in range(len(table.header)):
         values = []
         for _line, cells in table.rows:
-            value = roster_import._cell_text(cells[index])
+            value = roster_import.cell_text(cells[index])
             if value:
                 values.append(_glimpse(value))
                 if len(values) == SAMPLE_ROWS:
