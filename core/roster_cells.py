@@ -194,6 +194,7 @@ def parse_phone(value):
 
 
 def phones(text):
+    """The numbers of a phone cell as a set, a mainland mobile without its +86."""
     return {re.sub(r"^\+?86(?=1\d{10}$)", "", p) for p in (text or "").split(" / ") if p}
 
 

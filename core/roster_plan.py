@@ -189,6 +189,7 @@ class _Index:
         self.card, self.phone, self.birth = {}, {}, {}
 
     def add(self, key, card, name, phones, birth):
+        """Know `key` by the card, by the name with each phone, by the name and birth date."""
         if card:
             self.card.setdefault(card, key)
         for phone in phones:
@@ -197,6 +198,7 @@ class _Index:
             self.birth.setdefault((name, birth), key)
 
     def find(self, card, name, phones, birth):
+        """The key first known by the card, else by name and phone, else name and birth."""
         if card and card in self.card:
             return self.card[card]
         for phone in sorted(phones):
