@@ -14,6 +14,7 @@ import logging
 
 from peewee import IntegrityError
 
+from core import audited
 from core.clock import local_date, local_to_utc, station_zone, to_local  # noqa: F401
 
 from models import (Attendance, HelpRequest, ServiceRecord, Visit, VolunteerShift, audit, db,
@@ -334,3 +335,34 @@ def request_help(station, *, device=None, client_id=None):
         if not created and device is not None and row.device_id != device.id:
             raise ClientIdTaken()
     return row, created
+
+
+def resolve_help(help_request, *, actor, note=""):
+    """Mark a kiosk's call for staff as dealt with (audited); True when it was still open."""
+    note = note[:200]
+    with db.atomic():
+        row = HelpRequest.get_by_id(help_request.id)
+        if row.resolved_at is not None:
+            return False
+        audited.update(row, {"resolved_at": utcnow(), "resolved_by": actor, "note": note},
+                       action="help.resolve", actor=actor, detail=note)
+    return True
+
+
+def check_in_at_desk(person, station, *, recorded_by, help_request=None):
+    """Staff check a person in from the admin view; (visit, created).
+
+    The help request that called staff, if any, is resolved in the same transaction; when
+    the person is already in (AlreadyCheckedIn, raised), it is resolved all the same.
+    """
+    try:
+        with db.atomic():
+            visit = check_in(person, station, source="staff", recorded_by=recorded_by)
+            if help_request is not None:
+                resolve_help(help_request, actor=recorded_by, note="checked in #%d" % person.id)
+        return visit
+    except AlreadyCheckedIn:
+        if help_request is not None:
+            resolve_help(help_request, actor=recorded_by,
+                         note="already checked in #%d" % person.id)
+        raise

@@ -12,6 +12,7 @@ service's records over two ids, and the district's figures "by service" with the
 """
 import uuid
 
+from core import audited
 from models import Service, StationService, audit, db
 
 
@@ -44,16 +45,9 @@ def update_service(service, values, *, actor, district, station):
         service = Service.get_by_id(service.id)
         if service.shared and not district:
             raise SharedEntry()
-        changed = {k: v for k, v in values.items() if getattr(service, k) != v}
-        if changed:
-            before = {k: getattr(service, k) for k in changed}
-            for key, value in changed.items():
-                setattr(service, key, value)
-            service.save()
-            audit("service.update", actor=actor, station=service.station_id or station,
-                  obj=service, before=before,
-                  after=dict(changed, shared=True) if service.shared else changed)
-    return changed
+        return audited.update(service, values, action="service.update", actor=actor,
+                              station=service.station_id or station,
+                              detail="shared by every station" if service.shared else "")
 
 
 def set_offered(service, station, active, *, actor, district):

@@ -7,23 +7,11 @@ import click
 from flask import current_app
 from flask.cli import with_appcontext
 
-from core import backup, dbcheck, demo, people, roster_import, security_cli
+from core import backup, dbcheck, demo, people, roster_cli, security_cli
+from core.cli_common import command_station
 from core.kiosk_auth import ENROLL_HOURS, new_enrollment
 from core.security import WeakPassword, create_staff
-from models import ROLES, KioskDevice, Person, StaffUser, Station, audit, db, default_station
-
-
-def _station(code=None):
-    if code:
-        station = Station.get_or_none(Station.code == code)
-        if station is None:
-            raise click.ClickException("No station with code %r." % code)
-        return station
-    station = default_station()
-    if station is None:
-        raise click.ClickException("The database has no station yet: run `flask --app app "
-                                   "init-db` first.")
-    return station
+from models import ROLES, KioskDevice, Person, StaffUser, audit, db
 
 
 def connected(fn):
@@ -46,7 +34,7 @@ def demo_data_command(if_empty):
     if if_empty and Person.select().exists():
         click.echo("The database already holds people; demo data not loaded.")
         return
-    summary = demo.load(_station())
+    summary = demo.load(command_station())
     click.echo("Demo data loaded: %(residents)d residents, %(volunteers)d volunteers, %(activities)d activities, "
                "%(visits)d visits, %(services)d service records, %(shifts)d shifts." % summary)
 
@@ -72,7 +60,7 @@ def create_staff_command(username, role, station_code, display_name):
     if StaffUser.get_or_none(StaffUser.username == username):
         raise click.ClickException("An account named %r already exists." % username)
     password = _read_password(username)
-    station = None if role == "district_admin" else _station(station_code)
+    station = None if role == "district_admin" else command_station(station_code)
     try:
         create_staff(username, role, password, station, display_name, actor_label="cli")
     except WeakPassword as weak:
@@ -89,8 +77,8 @@ def create_staff_command(username, role, station_code, display_name):
 def add_person_command(name, kind, phone, station_code):
     """Register a person; prints the new id and the badge payload."""
     try:
-        person, badge = people.add_person(_station(station_code), name, kind, phone=phone,
-                                          actor_label="cli")
+        person, badge = people.add_person(command_station(station_code), name, kind,
+                                          phone=phone, actor_label="cli")
     except people.InvalidName as problem:
         raise click.ClickException(str(problem))
     click.echo("id: %d" % person.id)
@@ -128,7 +116,7 @@ def badge_command(person_id, out, full_name):
 @connected
 def enroll_kiosk_command(name, station_code, base_url):
     """Prepare a kiosk device; prints a one-time enrollment URL (valid 24 hours)."""
-    device, code = new_enrollment(name, _station(station_code), actor_label="cli")
+    device, code = new_enrollment(name, command_station(station_code), actor_label="cli")
     cfg = current_app.config
     base = (base_url or "http://%s:%s" % (cfg["HOST"], cfg["PORT"])).rstrip("/")
     click.echo("Open this address on the kiosk tablet within %d hours:" % ENROLL_HOURS)
@@ -148,7 +136,7 @@ def export_command(day, fmt, out, station_code):
         the_day = datetime.date.fromisoformat(day)
     except ValueError:
         raise click.ClickException("The date must look like 2026-12-03.")
-    station = _station(station_code)
+    station = command_station(station_code)
     rows = exports.day_log_rows(station, the_day)
     data = exports.to_csv(rows) if fmt == "csv" else exports.to_xlsx(rows, sheet="%s" % day)
     with open(out, "wb") as fh:
@@ -209,7 +197,7 @@ COMMANDS = [demo_data_command, create_staff_command, add_person_command, badge_c
             enroll_kiosk_command, export_command, close_shifts_command, first_run_command]
 COMMANDS += backup.COMMANDS
 COMMANDS += security_cli.COMMANDS
-COMMANDS += roster_import.COMMANDS
+COMMANDS += roster_cli.COMMANDS
 
 
 def init_app(app):

@@ -3,6 +3,7 @@ import datetime
 import hashlib
 import secrets
 
+from core import audited
 from models import KioskDevice, Station, audit, db, fetch_one, utcnow
 
 COOKIE = "kiosk_device"
@@ -83,3 +84,15 @@ def revoke(device, actor=None):
         device.enroll_code_hash = None
         device.save()
         audit("kiosk.revoke", actor=actor, station=device.station_id, obj=device)
+
+
+def rename(device, name, *, actor=None):
+    """Give a kiosk device another name (audited); True when the name changed."""
+    return bool(audited.update(device, {"name": name}, action="kiosk.rename", actor=actor))
+
+
+def seen(device):
+    """Note that the device opened the kiosk page now (one column; not audited)."""
+    device.last_seen_at = utcnow()
+    KioskDevice.update(last_seen_at=device.last_seen_at).where(
+        KioskDevice.id == device.id).execute()

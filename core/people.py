@@ -2,7 +2,7 @@
 consent, badges."""
 from flask import current_app
 
-from core import badges, text
+from core import audited, badges, text
 from core.i18n import _
 from models import (CARD_NUMBER_RE, DISABILITY_CATEGORIES, Badge, Consent, Person, audit, db,
                     fetch_one, utcnow)
@@ -89,28 +89,120 @@ class ConsentRequired(PermissionError):
 
 SENSITIVE_FIELDS = ("disability_category", "disability_level", "disability_card",
                     "disability_card_raw", "id_type", "id_number")
+CLEARED = {"disability_category": None, "disability_level": None, "disability_card": "",
+           "disability_card_raw": "", "id_type": "", "id_number": ""}
 
 
-def set_sensitive(person, *, category=None, level=None, card=None, id_type=None,
-                  id_number=None):
-    """Set sensitive fields on a person that has consent; a card number sets category and level."""
-    if not has_consent(person):
-        raise ConsentRequired()
+def sensitive_values(*, category=None, level=None, card=None, id_type=None, id_number=None):
+    """The sensitive fields these inputs set; a card number sets category and level too.
+
+    Raises InvalidCardNumber, or ValueError for a category or level out of range. An input
+    left as None sets nothing.
+    """
+    values = {}
     if card:
         normalised, category, level = parse_card_number(card)
-        person.disability_card, person.disability_card_raw = normalised, card
+        values["disability_card"], values["disability_card_raw"] = normalised, card
     if category is not None:
         if int(category) not in DISABILITY_CATEGORIES:
             raise ValueError("category")
-        person.disability_category = int(category)
+        values["disability_category"] = int(category)
     if level is not None:
         if int(level) not in (1, 2, 3, 4):
             raise ValueError("level")
-        person.disability_level = int(level)
+        values["disability_level"] = int(level)
     if id_type is not None:
-        person.id_type = id_type
+        values["id_type"] = id_type
     if id_number is not None:
-        person.id_number = id_number
+        values["id_number"] = id_number
+    return values
+
+
+def set_sensitive(person, *, category=None, level=None, card=None, id_type=None,
+                  id_number=None, replace=False, actor=None, actor_label="", detail=""):
+    """Save sensitive fields of a person with consent (audited, values never logged).
+
+    A card number sets category and level. ``replace``: every sensitive field not given is
+    cleared (the form holds the whole set). Raises ConsentRequired, InvalidCardNumber,
+    ValueError. Returns the fields that changed.
+    """
+    values = sensitive_values(category=category, level=level, card=card, id_type=id_type,
+                              id_number=id_number)
+    if replace:
+        values = dict(CLEARED, **values)
+    with db.atomic():
+        if not has_consent(person):
+            raise ConsentRequired()
+        return audited.update(person, values, action="person.set_sensitive", actor=actor,
+                              actor_label=actor_label, detail=detail, hide=SENSITIVE_FIELDS)
+
+
+def clear_sensitive(person, *, actor=None, actor_label="", detail=""):
+    """Remove every sensitive field of the person (audited: which fields, never their values)."""
+    return audited.update(person, CLEARED, action="person.clear_sensitive", actor=actor,
+                          actor_label=actor_label, detail=detail, hide=SENSITIVE_FIELDS)
+
+
+# --- consent ------------------------------------------------------------------------------
+
+GUARDIAN_AGE = 14  # under this age a guardian gives consent (PIPL art. 31)
+
+
+class GuardianRequired(ValueError):
+    """A consent for a person under GUARDIAN_AGE was not given by a guardian."""
+
+
+def age_on(birth_date, day):
+    """Whole years of age on a day (None without a birth date)."""
+    if birth_date is None:
+        return None
+    return day.year - birth_date.year - ((day.month, day.day) < (birth_date.month,
+                                                                  birth_date.day))
+
+
+def guardian_must_consent(birth_date, day):
+    """True when a person born on birth_date is under GUARDIAN_AGE on the day."""
+    age = age_on(birth_date, day)
+    return age is not None and age < GUARDIAN_AGE
+
+
+def record_consent(person, *, method, given_on, given_by="self", scope="sensitive",
+                   guardian_name="", note="", recorded_by=None, actor=None, actor_label=""):
+    """Record a consent the person (or a guardian) gave; the Consent row. One transaction.
+
+    Raises GuardianRequired when the person was under GUARDIAN_AGE on ``given_on`` and the
+    consent is not a guardian's.
+    """
+    if given_by != "guardian" and guardian_must_consent(person.birth_date, given_on):
+        raise GuardianRequired()
+    with db.atomic():
+        consent = Consent.create(person=person, scope=scope, method=method, given_by=given_by,
+                                 guardian_name=guardian_name if given_by == "guardian" else "",
+                                 given_on=given_on, recorded_by=recorded_by, note=note)
+        audit("consent.record", actor=actor, actor_label=actor_label,
+              station=person.station_id, obj=consent,
+              after={"person": person.id, "scope": scope, "method": method,
+                     "given_by": given_by, "given_on": given_on})
+    return consent
+
+
+def withdraw_consent(consent, *, actor=None, actor_label=""):
+    """Record that a consent was withdrawn; True when it was still in force.
+
+    Without a sensitive-data consent left, the person's sensitive data is removed in the
+    same transaction.
+    """
+    with db.atomic():
+        consent = Consent.get_by_id(consent.id)
+        person = Person.get_by_id(consent.person_id)
+        if consent.withdrawn_at is not None:
+            return False
+        audited.update(consent, {"withdrawn_at": utcnow()}, action="consent.withdraw",
+                       actor=actor, actor_label=actor_label, station=person.station_id)
+        if consent.scope == "sensitive" and not has_consent(person):
+            clear_sensitive(person, actor=actor, actor_label=actor_label,
+                            detail="consent withdrawn")
+    return True
 
 
 def current_badge(person):
@@ -182,24 +274,20 @@ def add_person(station, name, kind, *, actor=None, actor_label="", phone="", **f
 
 
 def update_person(person, values, *, actor=None, actor_label="", detail=""):
-    """Change a person's ordinary fields, with the old values in the audit log; the changes.
+    """Change a person's fields, with the old values in the audit log; the changes.
 
-    Names go through clean_name (InvalidName). One transaction; nothing is written when
-    nothing changes.
+    Names go through clean_name (InvalidName). Sensitive fields may be among the values
+    only while the person has a consent (ConsentRequired); their values are not logged.
+    One transaction; nothing is written when nothing changes.
     """
     values = dict(values)
     if "name" in values:
         values["name"] = clean_name(values["name"])
     if values.get("guardian_name"):
         values["guardian_name"] = clean_name(values["guardian_name"], required=False)
-    changed = {f: v for f, v in values.items() if getattr(person, f) != v}
-    if not changed:
-        return changed
     with db.atomic():
-        before = {f: getattr(person, f) for f in changed}
-        for field, value in changed.items():
-            setattr(person, field, value)
-        person.save()
-        audit("person.update", actor=actor, actor_label=actor_label, station=person.station_id,
-              obj=person, before=before, after=changed, detail=detail)
-    return changed
+        if any(f in SENSITIVE_FIELDS for f in audited.differences(person, values)) \
+                and not has_consent(person):
+            raise ConsentRequired()
+        return audited.update(person, values, action="person.update", actor=actor,
+                              actor_label=actor_label, detail=detail, hide=SENSITIVE_FIELDS)

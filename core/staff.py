@@ -3,9 +3,9 @@
 Creating an account is ``core.security.create_staff``; lifting sign-in waits is
 ``core.signin.lift_lockouts``.
 """
-from core import signin
+from core import audited, signin
 from core.security import WeakPassword, hash_password, password_problem, station_words
-from models import StaffUser, audit, db
+from models import StaffUser, db
 
 
 def update_account(account, *, actor, display_name, role, password="", station=None,
@@ -13,9 +13,9 @@ def update_account(account, *, actor, display_name, role, password="", station=N
     """Change an account's shown name, role (with its station) and/or password.
 
     ``station``: the station a non-district role works for (the account's own is kept when
-    it has one). A new password ends every session of the account but ``keep_session``
-    (the actor's own, when they change their own password). Returns the changed fields;
-    raises WeakPassword. One transaction, audited.
+    it has one). A new password (its hash never logged) ends every session of the account
+    but ``keep_session`` (the actor's own, when they change their own password). Returns the
+    changed fields; raises WeakPassword. One transaction, audited.
     """
     if password:
         problem = password_problem(password, username=account.username,
@@ -24,27 +24,19 @@ def update_account(account, *, actor, display_name, role, password="", station=N
             raise WeakPassword(problem)
     with db.atomic():
         account = StaffUser.get_by_id(account.id)
-        before, after = {}, {}
-        if display_name != account.display_name:
-            before["display_name"], after["display_name"] = account.display_name, display_name
-            account.display_name = display_name
+        changes = {"display_name": display_name, "role": role}
         if role != account.role:
-            before["role"], after["role"] = account.role, role
-            account.role = role
             if role == "district_admin":
-                account.station = None
+                changes["station"] = None
             elif account.station_id is None:
-                account.station = station
+                changes["station"] = station
         if password:
-            before["password"], after["password"] = "(old)", "(new)"
-            account.password_hash = hash_password(password)
-        if after:
-            account.save()
-            if password:
-                signin.end_sessions(account, keep=keep_session)
-            audit("staff.update", actor=actor, station=account.station_id, obj=account,
-                  before=before, after=after)
-    return after
+            changes["password_hash"] = hash_password(password)
+        changed = audited.update(account, changes, action="staff.update", actor=actor,
+                                 hide=("password_hash",))
+        if "password_hash" in changed:
+            signin.end_sessions(account, keep=keep_session)
+    return changed
 
 
 def set_active(account, active, *, actor):
@@ -53,13 +45,10 @@ def set_active(account, active, *, actor):
         account = StaffUser.get_by_id(account.id)
         if account.active == active:
             return False
-        account.active = active
-        account.save()
+        audited.update(account, {"active": active}, actor=actor,
+                       action="staff.reactivate" if active else "staff.deactivate")
         if not active:
             signin.end_sessions(account)
-        audit("staff.reactivate" if active else "staff.deactivate", actor=actor,
-              station=account.station_id, obj=account, before={"active": not active},
-              after={"active": active})
     return True
 
 

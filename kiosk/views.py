@@ -15,7 +15,7 @@ from flask_babel import get_locale
 from core import kiosk_auth
 from core.i18n import _
 from core.security import limiter
-from models import Service, utcnow
+from models import Service
 
 bp = Blueprint("kiosk", __name__, url_prefix="/kiosk", template_folder="templates")
 
@@ -148,8 +148,7 @@ def kiosk_strings():
 def start():
     """The kiosk page: every screen of the flow, shown one at a time by static/js/kiosk.js."""
     device = g.device
-    device.last_seen_at = utcnow()
-    device.save(only=[type(device).last_seen_at])
+    kiosk_auth.seen(device)
     lang = get_locale().language  # runs the locale selector: ?lang=, session, device
     default_lang = device.language or current_app.config["DEFAULT_LANGUAGE"]
     services = [{"id": s.id, "label": s.label(lang), "pictogram": pictogram_file(s)}

@@ -151,7 +151,7 @@ def _samples(table, mapping):
     for index in range(len(table.header)):
         values = []
         for _line, cells in table.rows:
-            value = roster_import._cell_text(cells[index])
+            value = roster_import.cell_text(cells[index])
             if value:
                 values.append(_glimpse(value))
                 if len(values) == SAMPLE_ROWS:
@@ -236,15 +236,23 @@ def _action_labels():
             "skip": _("Skip (already there)"), "error": _("Error: not imported")}
 
 
+def _step_elsewhere(token, meta):
+    """The step an upload belongs at when it is not ready to preview or apply, else None."""
+    if meta.get("result"):
+        return redirect(url_for("station_admin.import_result", token=token))
+    if meta.get("mapping") is None:
+        return redirect(url_for("station_admin.import_mapping", token=token))
+    return None
+
+
 @bp.route("/import/<token>/preview")
 @permission_required("import_people")
 def import_preview(token):
     """What the import would do, row by row. Nothing is written."""
     meta = _load(token)
-    if meta.get("result"):
-        return redirect(url_for("station_admin.import_result", token=token))
-    if meta.get("mapping") is None:
-        return redirect(url_for("station_admin.import_mapping", token=token))
+    elsewhere = _step_elsewhere(token, meta)
+    if elsewhere is not None:
+        return elsewhere
     try:
         table = _table(token, meta)
         if table is None:
@@ -264,10 +272,9 @@ def import_preview(token):
 def import_apply(token):
     """Write every valid row in one transaction; keep the error report for download."""
     meta = _load(token)
-    if meta.get("result"):
-        return redirect(url_for("station_admin.import_result", token=token))
-    if meta.get("mapping") is None:
-        return redirect(url_for("station_admin.import_mapping", token=token))
+    elsewhere = _step_elsewhere(token, meta)
+    if elsewhere is not None:
+        return elsewhere
     working = _path(token, ".applying")
     try:
         os.rename(_path(token, ".bin"), working)  # a second click finds nothing to import

@@ -4,7 +4,7 @@ from flask import abort, flash, g, redirect, render_template, request, url_for
 from core import kiosk_auth
 from core.kiosk_auth import ENROLL_HOURS, new_enrollment
 from core.i18n import _
-from models import KioskDevice, audit, db, utcnow
+from models import KioskDevice, utcnow
 from station_admin.blueprint import bp
 from station_admin.auth import current_station, permission_required
 
@@ -75,13 +75,7 @@ def kiosk_rename(device_id):
     name = _name(errors)
     if errors:
         return _render(station, errors, 422)
-    if name != device.name:
-        with db.atomic():
-            before = device.name
-            device.name = name
-            device.save()
-            audit("kiosk.rename", actor=g.user, station=station, obj=device,
-                  before={"name": before}, after={"name": name})
+    if kiosk_auth.rename(device, name, actor=g.user):
         flash(_("The device is renamed."))
     return redirect(url_for("station_admin.kiosks"))
 

@@ -20,7 +20,6 @@ from station_admin.ui import DISABILITY_LABELS, LEVEL_LABELS, parse_date, parse_
 
 PAGE_SIZE = 50
 HISTORY_LIMIT = 30
-GUARDIAN_AGE = 14
 PHONE_RE = re.compile(r"^[0-9+\- ]{5,32}$")
 ID_CARD_RE = re.compile(r"^\d{17}[\dX]$")
 
@@ -37,14 +36,6 @@ ID_TYPES = {"居民身份证": _l("Resident identity card"), "护照": _l("Passp
 TEXT_FIELDS = (("name", 50), ("phone", 32), ("address", 200), ("guardian_name", 50),
                ("guardian_phone", 32), ("skills", 200), ("volunteer_number", 64),
                ("notes", 2000))
-
-
-def age_on(birth_date, day):
-    """Whole years of age on a day."""
-    if birth_date is None:
-        return None
-    return day.year - birth_date.year - ((day.month, day.day) < (birth_date.month,
-                                                                  birth_date.day))
 
 
 def _get_person(person_id, allow_erased=False):
@@ -220,7 +211,8 @@ def person(person_id):
     return render_template("station_admin/person.html", person=person, consents=consents,
                            badge=badge, badge_endpoint=badge_endpoint,
                            has_consent=core_people.has_consent(person),
-                           age=age_on(person.birth_date, today), guardian_age=GUARDIAN_AGE,
+                           age=core_people.age_on(person.birth_date, today),
+                           guardian_age=core_people.GUARDIAN_AGE,
                            status=attendance.day_status(person, person.station),
                            sexes=SEXES, scopes=CONSENT_SCOPES, methods=CONSENT_METHODS,
                            givers=CONSENT_GIVERS, today=today, **person_history(person))
@@ -246,8 +238,8 @@ def consent_add(person_id):
         errors.append(_("Please choose who gave the consent."))
     if given_on is None or given_on > today:
         errors.append(_("Please give the date the consent was given (not in the future)."))
-    age = age_on(person.birth_date, today)
-    if age is not None and age < GUARDIAN_AGE and given_by != "guardian":
+    if given_by != "guardian" and given_on is not None \
+            and core_people.guardian_must_consent(person.birth_date, given_on):
         errors.append(_("This person is under 14: a guardian must give the consent."))
     if given_by == "guardian" and not guardian:
         errors.append(_("Please give the guardian's name."))
@@ -261,13 +253,9 @@ def consent_add(person_id):
         for error in errors:
             flash(error)
         return redirect(url_for("station_admin.person", person_id=person.id) + "#consent")
-    with db.atomic():
-        consent = Consent.create(person=person, scope=scope, method=method, given_by=given_by,
-                                 guardian_name=guardian if given_by == "guardian" else "",
-                                 given_on=given_on, recorded_by=g.user, note=note)
-        audit("consent.record", actor=g.user, station=person.station_id, obj=consent,
-              after={"person": person.id, "scope": scope, "method": method,
-                     "given_by": given_by, "given_on": given_on})
+    core_people.record_consent(person, scope=scope, method=method, given_by=given_by,
+                               guardian_name=guardian, given_on=given_on, note=note,
+                               recorded_by=g.user, actor=g.user)
     flash(_("The consent is recorded."))
     return redirect(url_for("station_admin.person", person_id=person.id) + "#consent")
 
@@ -280,29 +268,9 @@ def consent_withdraw(person_id, consent_id):
     consent = Consent.get_or_none((Consent.id == consent_id) & (Consent.person == person))
     if consent is None:
         abort(404)
-    if consent.withdrawn_at is None:
-        with db.atomic():
-            consent.withdrawn_at = utcnow()
-            consent.save()
-            audit("consent.withdraw", actor=g.user, station=person.station_id, obj=consent,
-                  before={"withdrawn": False}, after={"withdrawn": True})
-            if consent.scope == "sensitive" and not core_people.has_consent(person):
-                cleared = _clear_sensitive(person)
-                if cleared:
-                    audit("person.clear_sensitive", actor=g.user, station=person.station_id,
-                          obj=person, after={"cleared": cleared},
-                          detail="consent withdrawn")
+    if core_people.withdraw_consent(consent, actor=g.user):
         flash(_("The consent is withdrawn. Without consent, the sensitive data is removed."))
     return redirect(url_for("station_admin.person", person_id=person.id) + "#consent")
-
-
-def _clear_sensitive(person):
-    cleared = [f for f in core_people.SENSITIVE_FIELDS if getattr(person, f) not in (None, "")]
-    for field in ("disability_card", "disability_card_raw", "id_type", "id_number"):
-        setattr(person, field, "")
-    person.disability_category = person.disability_level = None
-    person.save()
-    return cleared
 
 
 @bp.route("/people/<int:person_id>/sensitive")
@@ -356,21 +324,9 @@ def person_sensitive_edit(person_id):
                                has_consent=core_people.has_consent(person),
                                categories=DISABILITY_LABELS, levels=LEVEL_LABELS,
                                id_types=ID_TYPES, errors=errors, form=form), 422
-    with db.atomic():
-        before = {f: getattr(person, f) for f in core_people.SENSITIVE_FIELDS}
-        core_people.set_sensitive(person, card=card or None, category=category, level=level,
-                                  id_type=id_type, id_number=id_number)
-        if not card:
-            person.disability_card = person.disability_card_raw = ""
-            if category is None:
-                person.disability_category = None
-            if level is None:
-                person.disability_level = None
-        person.save()
-        changed = [f for f in core_people.SENSITIVE_FIELDS if getattr(person, f) != before[f]]
-        # Only which fields changed: sensitive values stay out of the audit log.
-        audit("person.set_sensitive", actor=g.user, station=person.station_id, obj=person,
-              after={"changed": changed})
+    core_people.set_sensitive(person, card=card or None, category=category, level=level,
+                              id_type=id_type, id_number=id_number, replace=True,
+                              actor=g.user)
     flash(_("The sensitive data is saved."))
     return redirect(url_for("station_admin.person", person_id=person.id))
 

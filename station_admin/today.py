@@ -8,7 +8,7 @@ from flask import (abort, flash, g, jsonify, redirect, render_template, request,
 
 from core import attendance
 from core.i18n import _
-from models import HelpRequest, Person, ServiceRecord, Visit, VolunteerShift, audit, db, utcnow
+from models import HelpRequest, Person, ServiceRecord, Visit, VolunteerShift, utcnow
 from station_admin.blueprint import bp
 from station_admin.auth import check_station, current_station, permission_required
 from station_admin.ui import parse_id
@@ -91,23 +91,14 @@ def _open_help(help_id, station):
     return request_row
 
 
-def _resolve(help_request, user, note):
-    help_request.resolved_at, help_request.resolved_by = utcnow(), user
-    help_request.note = note[:200]
-    help_request.save()
-    audit("help.resolve", actor=user, station=help_request.station_id, obj=help_request,
-          before={"resolved": False}, after={"resolved": True}, detail=note[:200])
-
-
 @bp.route("/help/<int:help_id>/resolve", methods=["POST"])
 @permission_required("check_in_people")
 def resolve_help(help_id):
     """Mark a kiosk's call for staff as dealt with."""
     station = current_station()
     help_request = _open_help(help_id, station)
-    if help_request.resolved_at is None:
-        with db.atomic():
-            _resolve(help_request, g.user, request.form.get("note", "").strip())
+    if attendance.resolve_help(help_request, actor=g.user,
+                               note=request.form.get("note", "").strip()):
         flash(_("The help request is marked as resolved."))
     return redirect(url_for("station_admin.today"))
 
@@ -124,15 +115,10 @@ def staff_check_in():
             abort(404)
         check_station(person.station_id)
         try:
-            with db.atomic():
-                attendance.check_in(person, station, source="staff", recorded_by=g.user)
-                if help_request is not None and help_request.resolved_at is None:
-                    _resolve(help_request, g.user, "checked in #%d" % person.id)
+            attendance.check_in_at_desk(person, station, recorded_by=g.user,
+                                        help_request=help_request)
             flash(_("%(name)s is checked in.", name=person.name))
         except attendance.AlreadyCheckedIn:
-            if help_request is not None and help_request.resolved_at is None:
-                with db.atomic():
-                    _resolve(help_request, g.user, "already checked in #%d" % person.id)
             flash(_("%(name)s is already checked in today.", name=person.name))
         return redirect(url_for("station_admin.today"))
     query = request.args.get("q", "").strip()[:50]
