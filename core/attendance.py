@@ -16,8 +16,8 @@ from peewee import IntegrityError
 
 from core.clock import local_date, local_to_utc, station_zone, to_local  # noqa: F401
 
-from models import (Attendance, HelpRequest, ServiceRecord, Visit, VolunteerShift, audit, db,
-                    fetch_rows, insert_row, utcnow)
+from core.database import fetch_rows, insert_row
+from models import Attendance, HelpRequest, ServiceRecord, Visit, VolunteerShift, audit, db, utcnow
 
 
 class AlreadyCheckedIn(Exception):

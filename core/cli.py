@@ -7,10 +7,12 @@ import click
 from flask import current_app
 from flask.cli import with_appcontext
 
-from core import backup, dbcheck, demo, people, roster_import, security_cli
+from core import backup_cli, dbcheck, demo, people, roster_import, security_cli
+from core.database import migrate
 from core.kiosk_auth import ENROLL_HOURS, new_enrollment
 from core.security import WeakPassword, create_staff
-from models import ROLES, KioskDevice, Person, StaffUser, Station, audit, db, default_station
+from core.stations import default_station, ensure_default_station
+from models import ROLES, KioskDevice, Person, StaffUser, Station, audit, db
 
 
 def _station(code=None):
@@ -182,7 +184,6 @@ def first_run_command():
 
 
 def _first_run():
-    from models import ensure_default_station, migrate
     migrate()
     station = ensure_default_station()
     if current_app.config["DEMO_DATA"] and not Person.select().exists():
@@ -207,7 +208,7 @@ def _first_run():
 
 COMMANDS = [demo_data_command, create_staff_command, add_person_command, badge_command,
             enroll_kiosk_command, export_command, close_shifts_command, first_run_command]
-COMMANDS += backup.COMMANDS
+COMMANDS += backup_cli.COMMANDS
 COMMANDS += security_cli.COMMANDS
 COMMANDS += roster_import.COMMANDS
 

@@ -11,6 +11,8 @@ import uuid
 
 import pytest
 
+from core.database import SCHEMA_DIR, close_database, make_database, migrate
+from core.stations import default_station, ensure_default_station
 import models
 from app import create_app
 from core import clock, people
@@ -38,7 +40,7 @@ def pytest_configure(config):
 
 def _reset_postgres(url):
     """Drop everything in the PostgreSQL test database."""
-    database = models.make_database(url, "/tmp")
+    database = make_database(url, "/tmp")
     database.connect()
     database.execute_sql("DROP SCHEMA public CASCADE")
     database.execute_sql("CREATE SCHEMA public")
@@ -53,12 +55,12 @@ def _empty_postgres(url):
     """
     from peewee import sort_models
     from playhouse.migrations import Migration
-    database = models.make_database(url, "/tmp")
+    database = make_database(url, "/tmp")
     database.connect()
     try:
         tables = set(database.get_tables())
         expected = {m._meta.table_name for m in models.MODELS} | {"schema_migration"}
-        migrations = {m.name for m in Migration.load_directory(models.SCHEMA_DIR)}
+        migrations = {m.name for m in Migration.load_directory(SCHEMA_DIR)}
         if tables == expected and migrations == {row[0] for row in database.execute_sql(
                 "SELECT name FROM schema_migration")}:
             # DELETE beats TRUNCATE on tables this small; children first, then the ids restart.
@@ -84,12 +86,12 @@ def app(tmp_path):
     application = create_app(config, instance_path=str(tmp_path / "instance"))
     with application.app_context():
         with db.connection_context():
-            models.migrate()
-            models.ensure_default_station(application)
+            migrate()
+            ensure_default_station(application)
     yield application
     if not db.is_closed():
         db.close()
-    models.close_database(application.extensions["database"])
+    close_database(application.extensions["database"])
 
 
 @pytest.fixture
@@ -115,7 +117,7 @@ _counter = itertools.count(1)
 
 def gen_person(kind="resident", name=None, station=None):
     """A person with a badge; returns (person, payload)."""
-    station = station or models.default_station()
+    station = station or default_station()
     name = name or "测试%s%d" % ({"resident": "居民", "volunteer": "志愿者"}.get(kind, "员"),
                                  next(_counter))
     person, badge = people.add_person(station, name, kind, actor_label="test")
@@ -128,7 +130,7 @@ _PASSWORD_HASH = []  # scrypt is slow on purpose: hash the one test password onc
 def gen_user(role="admin", username=None, station=None):
     """A staff account with the password PASSWORD."""
     station = station if station is not None else (None if role == "district_admin"
-                                                   else models.default_station())
+                                                   else default_station())
     return StaffUser.create(username=username or "%s-%s" % (role, uuid.uuid4().hex[:6]),
                             role=role, password_hash=_password_hash(), station=station)
 
@@ -159,7 +161,7 @@ def enroll_kiosk(app, client, name="前台平板"):
     """Enroll the test client as a kiosk device; returns (device, csrf token for the API)."""
     from core.kiosk_auth import new_enrollment
     with app.app_context(), db.connection_context():
-        device, code = new_enrollment(name, models.default_station())
+        device, code = new_enrollment(name, default_station())
     token = csrf_token(client, "/kiosk/enroll/%s" % code)
     response = client.post("/kiosk/enroll/%s" % code, data={"csrf_token": token})
     assert response.status_code == 302

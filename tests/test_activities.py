@@ -4,6 +4,7 @@ import random
 import re
 import subprocess
 
+from core.stations import default_station
 import models
 from core import activities
 from core.attendance import record_attendance
@@ -23,7 +24,7 @@ def _staff(app, client, role="social_worker"):
 
 def _make_activity(name="国际残疾人日联欢会", kind="event", day=DAY, start="09:30", end="11:30",
                    user=None, **extra):
-    station = models.default_station()
+    station = default_station()
     fields = dict(name=name, kind=kind, day=day, start=datetime.time.fromisoformat(start),
                   end=datetime.time.fromisoformat(end) if end else None, place="活动室",
                   at_station=True, organiser="石·井和居驿站", capacity=None, notes="",
@@ -163,7 +164,7 @@ def test_cancel_later_sessions_of_a_series(app, client):
     """Does 'also the later sessions' cancel this and later sessions, not earlier ones?"""
     user = _staff(app, client)
     with app.app_context(), db.connection_context():
-        station = models.default_station()
+        station = default_station()
         fields = activities.parse_activity_form(_form(kind="class", weeks="5"), station)
         sessions = activities.create_activity(station, fields, actor=user)
     response = _post(client, "/admin/activities/%d/cancel" % sessions[2].id,
@@ -182,7 +183,7 @@ def test_kiosk_scans_record_attendance_once_per_person(app, client):
     kiosk = app.test_client()
     device, token = enroll_kiosk(app, kiosk)
     with app.app_context(), db.connection_context():
-        in_three_days = local_date(models.default_station()) + datetime.timedelta(days=3)
+        in_three_days = local_date(default_station()) + datetime.timedelta(days=3)
         activity = _make_activity(day=in_three_days)
         resident, payload = gen_person("resident", name="张秀娟")
         other, other_payload = gen_person("resident", name="李建国")
@@ -277,7 +278,7 @@ def test_void_attendance_with_reason_and_restore(app, client):
         assert voided.voided_at is not None and voided.void_reason == "扫错了卡"
         assert voided.voided_by_id == user.id
         assert AuditLog.get(AuditLog.action == "attendance.void").detail == "扫错了卡"
-        figures = activities.activity_figures(models.default_station(), DAY, DAY)
+        figures = activities.activity_figures(default_station(), DAY, DAY)
         assert figures["attendances"] == 0 and figures["activities"] == 1
     page = _text(client.get("/admin/activities/%d" % activity.id))
     assert "签到名单 (0)" in page and "作废: 扫错了卡" in page
@@ -395,7 +396,7 @@ def test_activity_figures_match_an_independent_count(app):
     """Do activity_figures agree with a count made by hand on generated data?"""
     rng = random.Random(8)
     with app.app_context(), db.connection_context():
-        station = models.default_station()
+        station = default_station()
         user = gen_user("social_worker")
         crowd = [gen_person(rng.choice(["resident", "resident", "volunteer"]))[0]
                  for _ in range(15)]
@@ -451,7 +452,8 @@ def test_scan_after_a_void_restores_the_attendance(app):
     """Does a kiosk scan of a person whose attendance staff voided count them again, audited?"""
     import datetime
     from core import activities, attendance
-    from models import Activity, AuditLog, Attendance, db, default_station, utcnow
+    from core.stations import default_station
+    from models import Activity, AuditLog, Attendance, db, utcnow
     from tests.conftest import gen_person, gen_user
     with app.app_context(), db.connection_context():
         station = default_station()

@@ -1,4 +1,5 @@
 """The audit log view: newest first, filterable by action, person and record."""
+from core.stations import default_station
 import models
 from core import attendance, corrections
 from models import db
@@ -8,7 +9,7 @@ from tests.conftest import gen_person, gen_user, login_as
 def test_audit_log_filters(app, client):
     """Can an administrator find a correction by its action and by its record number?"""
     with app.app_context(), db.connection_context():
-        station = models.default_station()
+        station = default_station()
         admin = gen_user("admin", username="boss")
         resident, _ = gen_person("resident")
         visit, _ = attendance.check_in(resident, station,

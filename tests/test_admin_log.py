@@ -2,6 +2,7 @@
 import datetime
 import json
 
+from core.stations import default_station
 import models
 from core import attendance
 from core.demo import ensure_catalogue
@@ -23,7 +24,7 @@ def local_hhmm(station, at):
 def test_log_lists_the_day(app, client):
     """Does the log show the day's check-ins, services and shifts with names?"""
     with app.app_context(), db.connection_context():
-        station = models.default_station()
+        station = default_station()
         rehab = ensure_catalogue(station)[0]
         resident, _ = gen_person("resident", name="张秀娟")
         volunteer, _ = gen_person("volunteer", name="马红梅")
@@ -39,7 +40,7 @@ def test_log_lists_the_day(app, client):
 def test_correction_keeps_the_old_value_in_the_audit_log(app, client):
     """Is a corrected service's old service and minutes kept, with who and why, in the audit log?"""
     with app.app_context(), db.connection_context():
-        station = models.default_station()
+        station = default_station()
         services = ensure_catalogue(station)
         rehab, meals = services[0], services[2]
         resident, _ = gen_person("resident", name="李建国")
@@ -67,7 +68,7 @@ def test_correction_keeps_the_old_value_in_the_audit_log(app, client):
 def test_correction_without_reason_changes_nothing(app, client):
     """Is a correction without a reason refused in Chinese, with nothing stored?"""
     with app.app_context(), db.connection_context():
-        station = models.default_station()
+        station = default_station()
         resident, _ = gen_person("resident")
         visit, _ = attendance.check_in(resident, station,
                                        at=models.utcnow() - datetime.timedelta(minutes=5))
@@ -87,7 +88,7 @@ def test_correction_without_reason_changes_nothing(app, client):
 def test_visit_time_cannot_move_to_another_day(app, client):
     """Is moving a check-in past midnight refused with a clear message?"""
     with app.app_context(), db.connection_context():
-        station = models.default_station()
+        station = default_station()
         resident, _ = gen_person("resident")
         day = attendance.local_date(station) - datetime.timedelta(days=3)
         at = attendance.local_to_utc(station, day, datetime.time(23, 50))
@@ -106,7 +107,7 @@ def test_visit_time_cannot_move_to_another_day(app, client):
 def test_void_keeps_the_entry_and_its_reason(app, client):
     """Does voiding keep the row, marked void with the reason, and take it out of today's count?"""
     with app.app_context(), db.connection_context():
-        station = models.default_station()
+        station = default_station()
         resident, _ = gen_person("resident", name="王淑芬")
         visit, _ = attendance.check_in(resident, station)
     user, token = signed_in(app, client)
@@ -129,7 +130,7 @@ def test_void_needs_a_reason(app, client):
     """Is a void without a reason refused, the entry still valid?"""
     with app.app_context(), db.connection_context():
         resident, _ = gen_person("resident")
-        visit, _ = attendance.check_in(resident, models.default_station())
+        visit, _ = attendance.check_in(resident, default_station())
     _user, token = signed_in(app, client)
     client.post("/admin/log/visit/%d/void" % visit.id, data={"csrf_token": token, "reason": ""})
     with app.app_context(), db.connection_context():
@@ -139,7 +140,7 @@ def test_void_needs_a_reason(app, client):
 def test_add_missed_check_in_once(app, client):
     """Can staff add a missed check-in for an earlier day, but not a second one that day?"""
     with app.app_context(), db.connection_context():
-        station = models.default_station()
+        station = default_station()
         resident, _ = gen_person("resident", name="刘德明")
         day = attendance.local_date(station) - datetime.timedelta(days=2)
     user, token = signed_in(app, client, "staff")
@@ -174,7 +175,7 @@ def test_add_missed_entry_bad_input(app, client):
 def test_missed_service_and_shift(app, client):
     """Can staff add a missed service (with its provider) and a missed shift, pending?"""
     with app.app_context(), db.connection_context():
-        station = models.default_station()
+        station = default_station()
         meals = ensure_catalogue(station)[2]
         resident, _ = gen_person("resident")
         volunteer, _ = gen_person("volunteer")
@@ -202,7 +203,7 @@ def test_missed_service_and_shift(app, client):
 def test_auto_closed_shift_review_and_confirm(app, client):
     """Is a shift closed at closing time listed for review, correctable, then confirmable?"""
     with app.app_context(), db.connection_context():
-        station = models.default_station()
+        station = default_station()
         volunteer, _ = gen_person("volunteer", name="何永刚")
         day = attendance.local_date(station) - datetime.timedelta(days=1)
         start = attendance.local_to_utc(station, day, datetime.time(14, 0))

@@ -1,6 +1,7 @@
 """The service catalogue: add, rename, order, pictogram, retire and reactivate."""
 import json
 
+from core.stations import default_station
 import models
 from core.demo import ensure_catalogue
 from models import AuditLog, Service, db
@@ -9,7 +10,7 @@ from tests.conftest import csrf_token, gen_user, login_as
 
 def sign_in(app, client):
     with app.app_context(), db.connection_context():
-        ensure_catalogue(models.default_station())
+        ensure_catalogue(default_station())
         user = gen_user("admin")
     login_as(client, user)
     return csrf_token(client, "/admin/services")
@@ -52,7 +53,7 @@ def test_bad_service_input(app, client):
 
 def station_order(station=None):
     """The names as the station's kiosk and services page list them."""
-    return [s.name_zh for s in Service.for_station(station or models.default_station(),
+    return [s.name_zh for s in Service.for_station(station or default_station(),
                                                    active_only=False)]
 
 
@@ -88,14 +89,14 @@ def test_move_up_and_retire(app, client):
     client.post("/admin/services/%d/active" % third.id, data={"csrf_token": token,
                                                               "active": "0"})
     with app.app_context(), db.connection_context():
-        offered = Service.for_station(models.default_station())
+        offered = Service.for_station(default_station())
         assert third.id not in [s.id for s in offered]
     html = client.get("/admin/services").get_data(as_text=True)
     assert names[2] in html and "本站重新提供" in html
     client.post("/admin/services/%d/active" % third.id, data={"csrf_token": token,
                                                               "active": "1"})
     with app.app_context(), db.connection_context():
-        assert third.id in [s.id for s in Service.for_station(models.default_station())]
+        assert third.id in [s.id for s in Service.for_station(default_station())]
         assert [a.action for a in AuditLog.select().where(
             AuditLog.action.startswith("service.")).order_by(AuditLog.id)] == [
             "service.reorder", "service.retire", "service.reactivate"]
@@ -126,7 +127,7 @@ def test_a_station_cannot_change_what_every_station_shares(app, client):
         assert (stored.name_zh, stored.active) == ("助餐", True)
         assert meals.id in [s.id for s in Service.for_station(other)]  # still offered there
         assert station_order(other) == before  # and in its order
-        assert meals.id not in [s.id for s in Service.for_station(models.default_station())]
+        assert meals.id not in [s.id for s in Service.for_station(default_station())]
         retire = AuditLog.get(AuditLog.action == "service.retire")
         assert json.loads(retire.after)["for"] == "station"
         assert not AuditLog.select().where(AuditLog.action == "service.update").exists()
@@ -136,7 +137,7 @@ def test_a_district_administrator_renames_and_retires_shared_services(app, clien
     """Does a district administrator's rename of a shared service reach every station, and
     can a station not offer again what the district retired?"""
     with app.app_context(), db.connection_context():
-        ensure_catalogue(models.default_station())
+        ensure_catalogue(default_station())
         other = models.Station.create(code="HJ2", name="和居二号驿站")
         district, admin = gen_user("district_admin"), gen_user("admin")
         meals = Service.get(Service.code == "meals")
@@ -149,7 +150,7 @@ def test_a_district_administrator_renames_and_retires_shared_services(app, clien
                                                               "active": "0"})
     with app.app_context(), db.connection_context():
         assert Service.get_by_id(meals.id).name_zh == "长者助餐"
-        for station in (models.default_station(), other):
+        for station in (default_station(), other):
             assert meals.id not in [s.id for s in Service.for_station(station)]
         row = AuditLog.get(AuditLog.action == "service.update")
         assert json.loads(row.before) == {"name_zh": "助餐", "name_en": "Meals"}

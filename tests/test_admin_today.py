@@ -1,5 +1,5 @@
 """Today: who is here, volunteers on shift, calls from the kiosk, counts; staff check-in."""
-import models
+from core.stations import default_station
 from core import attendance
 from core.demo import ensure_catalogue
 from models import AuditLog, HelpRequest, Visit, db
@@ -16,7 +16,7 @@ def sign_in(app, client, role="staff"):
 def test_today_shows_who_is_here_and_on_shift(app, client):
     """Does today list the checked-in resident, the volunteer on shift, and the counts?"""
     with app.app_context(), db.connection_context():
-        station = models.default_station()
+        station = default_station()
         rehab = ensure_catalogue(station)[0]
         resident, _ = gen_person("resident", name="张秀娟")
         gone, _ = gen_person("resident", name="李建国")
@@ -43,7 +43,7 @@ def test_a_kiosk_check_in_appears_in_the_polled_data(app, client):
     assert "王淑芬" not in first["sections"]["here"]
     with app.app_context(), db.connection_context():
         resident, _ = gen_person("resident", name="王淑芬")
-        attendance.check_in(resident, models.default_station(), source="camera")
+        attendance.check_in(resident, default_station(), source="camera")
     data = client.get("/admin/today/data").get_json()
     assert "王淑芬" in data["sections"]["here"] and data["counts"]["here"] == 1
 
@@ -51,7 +51,7 @@ def test_a_kiosk_check_in_appears_in_the_polled_data(app, client):
 def test_help_request_then_staff_check_in(app, client):
     """Does a kiosk call show up, and checking the person in from it resolve the call?"""
     with app.app_context(), db.connection_context():
-        station = models.default_station()
+        station = default_station()
         help_request, _ = attendance.request_help(station)
         resident, _ = gen_person("resident", name="陈桂英")
     user, token = sign_in(app, client)
@@ -83,7 +83,7 @@ def test_help_request_then_staff_check_in(app, client):
 def test_resolve_a_call_and_check_someone_out(app, client):
     """Can staff mark a call resolved, and check out a person who left without scanning?"""
     with app.app_context(), db.connection_context():
-        station = models.default_station()
+        station = default_station()
         help_request, _ = attendance.request_help(station)
         resident, _ = gen_person("resident", name="杨志强")
         attendance.check_in(resident, station)
@@ -106,7 +106,7 @@ def test_search_finds_no_one_for_an_unknown_name(app, client):
 def test_district_admin_sees_today_but_cannot_check_in(app, client):
     """Does a district administrator see today without the check-in buttons?"""
     with app.app_context(), db.connection_context():
-        attendance.request_help(models.default_station())
+        attendance.request_help(default_station())
     sign_in(app, client, "district_admin")
     html = client.get("/admin/").get_data(as_text=True)
     assert "有人没带卡" in html and "查找并签到" not in html

@@ -2,6 +2,7 @@
 import os
 
 from app import create_app
+from core.database import is_sqlite
 
 
 def test_defaults_then_instance_config_then_environment(tmp_path, monkeypatch):
@@ -37,8 +38,7 @@ def test_secret_key_generated_once_into_instance_folder(tmp_path):
 
 def test_sqlite_pragmas_on_every_connection(app):
     """Does every SQLite connection run in WAL mode with foreign keys and a busy timeout?"""
-    import models
-    if not models.is_sqlite():
+    if not is_sqlite():
         return
     database = app.extensions["database"]
     with database.connection_context():

@@ -10,9 +10,12 @@ import time
 
 import pytest
 
+from core.database import close_database
+from core.stations import default_station
 import models
 from app import create_app
-from core import attendance, backup, clock, people
+from core import (attendance, backup, backup_engines, backup_files, backup_rotation, clock,
+                  people)
 from models import Badge, Person, Visit, db
 from tests.conftest import TEST_DATABASE_URL, gen_person
 
@@ -27,7 +30,7 @@ def _fresh_app(tmp_path, name="fresh"):
 
 
 def _backups(app):
-    return [path for _, path in backup.list_backups(backup.backup_dir(app))]
+    return [path for _, path in backup_files.list_backups(backup_files.backup_dir(app))]
 
 
 class CheckInLoop(threading.Thread):
@@ -43,7 +46,7 @@ class CheckInLoop(threading.Thread):
     def run(self):
         try:
             with self.app.app_context(), db.connection_context():
-                station = models.default_station()
+                station = default_station()
                 days_back = 0
                 while not self.stop.is_set():
                     at = models.utcnow() - datetime.timedelta(days=days_back)
@@ -66,7 +69,7 @@ def test_backup_while_checking_in_then_restore_into_a_fresh_instance(app, runner
     with app.app_context(), db.connection_context():
         residents = [gen_person("resident") for _ in range(20)]
         payloads = {person.id: payload for person, payload in residents}
-        station_code = models.default_station().code
+        station_code = default_station().code
     loop = CheckInLoop(app, list(payloads))
     loop.start()
     try:
@@ -95,7 +98,7 @@ def test_backup_while_checking_in_then_restore_into_a_fresh_instance(app, runner
     result = fresh.test_cli_runner().invoke(args=["restore", made, "--yes"])
     assert result.exit_code == 0, result.output
     assert "Restored" in result.output
-    models.close_database(fresh.extensions["database"])
+    close_database(fresh.extensions["database"])
 
     restarted = create_app({"TESTING": True, "DEMO_DATA": False,
                             "DATABASE_URL": TEST_DATABASE_URL},
@@ -110,7 +113,7 @@ def test_backup_while_checking_in_then_restore_into_a_fresh_instance(app, runner
         for person_id, payload in payloads.items():
             badge = people.current_badge(Person.get_by_id(person_id))
             assert people.badge_payload(badge) == payload
-    models.close_database(restarted.extensions["database"])
+    close_database(restarted.extensions["database"])
 
 
 def test_restore_keeps_what_it_replaces(app, runner, tmp_path):
@@ -121,11 +124,11 @@ def test_restore_keeps_what_it_replaces(app, runner, tmp_path):
     [made] = _backups(app)
     with app.app_context(), db.connection_context():
         later, _ = gen_person("resident", name="备份后居民")
-        attendance.check_in(later, models.default_station())
+        attendance.check_in(later, default_station())
     result = runner.invoke(args=["restore", made, "--yes"])
     assert result.exit_code == 0, result.output
-    saved = [os.path.join(backup.backup_dir(app), n) for n in os.listdir(backup.backup_dir(app))
-             if n.startswith(backup.BEFORE_RESTORE_PREFIX)]
+    saved = [os.path.join(backup_files.backup_dir(app), n) for n in os.listdir(backup_files.backup_dir(app))
+             if n.startswith(backup_files.BEFORE_RESTORE_PREFIX)]
     assert len(saved) == 1 and saved[0] in result.output
     with app.app_context(), db.connection_context():
         assert [p.name for p in Person.select().order_by(Person.id)] == ["备份前居民"]
@@ -212,8 +215,8 @@ def test_bad_backup_file_is_refused_and_nothing_changes(app, runner, tmp_path, d
     assert result.exit_code != 0
     assert words in result.output
     assert _state(app) == state
-    assert not [n for n in os.listdir(backup.backup_dir(app))
-                if n.startswith(backup.BEFORE_RESTORE_PREFIX)]
+    assert not [n for n in os.listdir(backup_files.backup_dir(app))
+                if n.startswith(backup_files.BEFORE_RESTORE_PREFIX)]
 
 
 def test_restore_asks_before_replacing(app, runner):
@@ -239,17 +242,17 @@ def test_rotation_keeps_daily_weekly_monthly():
     first = datetime.datetime(2026, 1, 1, 19, 0)
     stamps = [first + datetime.timedelta(days=d) for d in range(120)]  # to Thursday 30 April
     stamps.append(datetime.datetime(2026, 4, 30, 21, 0))  # a second copy on the last day
-    keep = backup.rotation_keep(stamps, daily=7, weekly=5, monthly=12)
+    keep = backup_rotation.rotation_keep(stamps, daily=7, weekly=5, monthly=12)
     at = lambda month, day: datetime.datetime(2026, month, day, 19, 0)  # noqa: E731
     expected = {datetime.datetime(2026, 4, 30, 21, 0)}
     expected |= {at(4, d) for d in range(24, 30)}               # the last 7 days
     expected |= {at(4, 19), at(4, 12), at(4, 5)}                # Sundays of 3 more weeks
     expected |= {at(3, 31), at(2, 28), at(1, 31)}               # month ends
     assert keep == expected
-    assert backup.rotation_keep(stamps, 0, 0, 0) == {stamps[-1]}
+    assert backup_rotation.rotation_keep(stamps, 0, 0, 0) == {stamps[-1]}
     # Grouped by the station's day: 19:00 UTC is 03:00 the next day in Chongqing.
     from zoneinfo import ZoneInfo
-    local = backup.rotation_keep(stamps, 1, 0, 0, ZoneInfo("Asia/Shanghai"))
+    local = backup_rotation.rotation_keep(stamps, 1, 0, 0, ZoneInfo("Asia/Shanghai"))
     assert local == {stamps[-1]}
 
 
@@ -264,7 +267,7 @@ def test_backup_command_rotates_old_copies(app, runner):
             backup.make_backup(app, now=now - datetime.timedelta(days=days))
         result = runner.invoke(args=["backup"])
     assert result.exit_code == 0, result.output
-    kept = [made for made, _ in backup.list_backups(backup.backup_dir(app))]
+    kept = [made for made, _ in backup_files.list_backups(backup_files.backup_dir(app))]
     assert len(kept) == 3
     assert kept[0] > now - datetime.timedelta(minutes=1)
     assert kept[1].date() == (now - datetime.timedelta(days=1)).date()
@@ -289,7 +292,7 @@ def test_backup_is_one_checked_file_with_the_keys(app, runner):
     assert manifest["migrations"][0] == "0001_initial"
     if TEST_DATABASE_URL:
         import subprocess
-        listing = subprocess.run([backup.pg_tool("pg_restore"), "--list", copy],
+        listing = subprocess.run([backup_engines.pg_tool("pg_restore"), "--list", copy],
                                  capture_output=True, text=True, check=True).stdout
         assert "TABLE DATA public visit" in listing
     else:

@@ -8,6 +8,7 @@ import pytest
 import zxingcpp
 from PIL import Image
 
+from core.database import is_sqlite
 import models
 from core import badges, people
 from models import AuditLog, Badge, Person, Station, db
@@ -131,7 +132,7 @@ def _dump_every_table():
         for row in model.select().dicts():
             parts.append(json.dumps(row, ensure_ascii=False, default=str))
     text = "\n".join(parts)
-    if models.is_sqlite():
+    if is_sqlite():
         text += "\n".join(db.obj.connection().iterdump())
     return text
 

@@ -11,7 +11,8 @@ import threading
 import pytest
 from peewee import fn
 
-import models
+from core.database import is_sqlite
+from core.stations import default_station
 from core import kiosk_auth
 from models import Visit, VolunteerShift, db
 from tests.conftest import gen_person
@@ -93,7 +94,7 @@ def test_simultaneous_scans_never_duplicate(app, live, caplog):
     other get the answer a second scan gets (never a 500)?"""
     caplog.set_level(logging.DEBUG, logger="station.attendance")
     with app.app_context(), db.connection_context():
-        station = models.default_station()
+        station = default_station()
         residents = [gen_person("resident", station=station) for _ in range(PAIRS)]
         volunteers = [gen_person("volunteer", station=station) for _ in range(PAIRS)]
         keys = []
@@ -129,7 +130,7 @@ def test_simultaneous_scans_never_duplicate(app, live, caplog):
                if r.name == "station.attendance"]
     print("duplicates refused by the database and answered again: %s"
           % {step: refused.count(step) for step in sorted(set(refused))})
-    if not models.is_sqlite():
+    if not is_sqlite():
         # The pairs really ran side by side (SQLite queues writers, so there they never do).
         assert {"check_in", "check_out", "start_shift"} <= set(refused)
     with app.app_context(), db.connection_context():

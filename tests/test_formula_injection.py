@@ -8,6 +8,7 @@ import zipfile
 
 import openpyxl
 
+from core.stations import default_station
 import models
 from core import attendance, exports, people
 from core.clock import local_to_utc
@@ -36,7 +37,7 @@ def formula_like(text):
 def arrange(app):
     """A day with hostile names everywhere: a resident, a volunteer, a service, notes."""
     with app.app_context(), db.connection_context():
-        station = models.default_station()
+        station = default_station()
         service = Service.create(station=station, code="evil", name_zh=SERVICE, name_en=SERVICE)
         resident, _ = people.add_person(station, RESIDENT, "resident", actor_label="test")
         volunteer, _ = people.add_person(station, VOLUNTEER, "volunteer", actor_label="test")

@@ -6,7 +6,6 @@ import re
 from hypothesis import HealthCheck, given, settings, strategies as st
 from werkzeug.routing import IntegerConverter
 
-import models
 from core import badges
 from models import MODELS, AuditLog, LoginThrottle, StaffSession, Visit, db
 from tests.conftest import csrf_token, enroll_kiosk, gen_person, gen_user, login_as

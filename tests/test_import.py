@@ -10,6 +10,8 @@ import re
 import openpyxl
 import pytest
 
+from core.database import close_database, is_sqlite
+from core.stations import default_station
 import models
 from core import roster_import
 from models import AuditLog, Badge, Consent, ImportMapping, Person, db
@@ -190,10 +192,10 @@ def test_dry_run_leaves_database_file_identical(app, runner, tmp_path):
     db_path = os.path.join(app.instance_path, "station.sqlite3")
 
     def state():
-        if not models.is_sqlite():
+        if not is_sqlite():
             return table_checksums(app, models.MODELS)
         db.close() if not db.is_closed() else None
-        models.close_database(app.extensions["database"])
+        close_database(app.extensions["database"])
         found = {}
         for suffix in ("", "-wal", "-shm"):
             if os.path.exists(db_path + suffix):
@@ -295,7 +297,7 @@ def test_a_row_repeated_in_the_file_is_imported_once(app, runner, tmp_path):
     result = runner.invoke(args=["import-people", str(path), "--dry-run"])
     assert "将新增 1 人，更新 0 人，跳过 1 行" in result.output
     with app.app_context(), db.connection_context():
-        preview = roster_import.preview(models.default_station(),
+        preview = roster_import.preview(default_station(),
                                         roster_import.read_table(path.read_bytes(), "dup.csv"),
                                         ["name", "phone"])
     assert preview.plans[1].action == "skip"

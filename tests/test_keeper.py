@@ -3,8 +3,9 @@ import datetime
 
 import pytest
 
-from core import attendance, backup, keeper
-from models import VolunteerShift, db, default_station
+from core import attendance, backup_files, keeper
+from core.stations import default_station
+from models import VolunteerShift, db
 from tests.conftest import gen_person
 
 
@@ -14,7 +15,7 @@ def test_backup_made_when_none_or_old_and_not_otherwise(app):
     first = keeper.tick(app)
     assert first["backup"] is not None
     with app.app_context():
-        made, _path = backup.latest_backup(app)
+        made, _path = backup_files.latest_backup(app)
     assert keeper.tick(app)["backup"] is None
     later = made + datetime.timedelta(hours=app.config["BACKUP_EVERY_HOURS"], minutes=1)
     assert keeper.tick(app, now=later)["backup"] is not None

@@ -4,6 +4,7 @@ import json
 
 import pytest
 
+from core.stations import default_station
 import models
 from core import attendance, demo, people
 from models import (Activity, Attendance, AuditLog, HelpRequest, ServiceRecord, Visit,
@@ -192,7 +193,7 @@ def test_english_messages(app, client, kiosk):
 
 def activity_for(app, device_id, name="国际残疾人日联欢会", cancelled=False):
     with app.app_context(), db.connection_context():
-        station = models.default_station()
+        station = default_station()
         now = models.utcnow()
         activity = Activity.create(station=station, name=name, kind="event", starts_at=now,
                                    local_date=attendance.local_date(station),
@@ -269,7 +270,7 @@ def test_shift_time_counts(app, kiosk):
     post, _ = kiosk
     volunteer, payload = make(app, "volunteer")
     with app.app_context(), db.connection_context():
-        attendance.start_shift(models.Person.get_by_id(volunteer.id), models.default_station(),
+        attendance.start_shift(models.Person.get_by_id(volunteer.id), default_station(),
                                at=models.utcnow() - datetime.timedelta(minutes=95),
                                client_id="shift-early")
     data = post("shift/end", {"payload": payload, "client_id": "shift-end-9"}).get_json()

@@ -1,4 +1,5 @@
 """Schema versions: an empty database is migrated, and migrating again changes nothing."""
+from core.database import close_database, schema_status
 import models
 from models import db
 
@@ -11,7 +12,7 @@ def test_migrations_from_empty_and_rerun(app, runner):
             assert model._meta.table_name in tables
             columns = {c.name for c in db.get_columns(model._meta.table_name)}
             assert columns == {f.column_name for f in model._meta.sorted_fields}, model
-        assert all(applied for _, applied in models.schema_status())
+        assert all(applied for _, applied in schema_status())
     result = runner.invoke(args=["init-db"])
     assert result.exit_code == 0, result.output
     assert "Applied migrations" not in result.output
@@ -34,4 +35,4 @@ def test_init_db_on_a_fresh_instance(tmp_path):
     assert "0001_initial" in result.output
     with app.app_context(), db.connection_context():
         assert Station.select().count() == 1
-    models.close_database(app.extensions["database"])
+    close_database(app.extensions["database"])

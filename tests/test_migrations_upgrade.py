@@ -3,6 +3,7 @@ and keeps every record; a migration that fails leaves the database as it was.
 
 Runs on SQLite, and on PostgreSQL when TEST_DATABASE_URL is set (tests/run.sh does both).
 """
+import peewee
 import datetime
 import os
 import shutil
@@ -11,8 +12,9 @@ import pytest
 from peewee import BooleanField, DateField, DateTimeField, ForeignKeyField, TimeField
 from playhouse.migrations import Migration
 
+from core.database import SCHEMA_DIR, close_database, make_database, migrate, schema_status
 import models
-from models import SCHEMA_DIR
+
 from tests.conftest import TEST_DATABASE_URL
 
 MIGRATIONS = [m.name for m in Migration.load_directory(SCHEMA_DIR)]
@@ -67,9 +69,9 @@ def database(tmp_path):
     if TEST_DATABASE_URL:
         from tests.conftest import _reset_postgres
         _reset_postgres(TEST_DATABASE_URL)
-        db = models.make_database(TEST_DATABASE_URL, str(tmp_path))
+        db = make_database(TEST_DATABASE_URL, str(tmp_path))
     else:
-        db = models.make_database("", str(tmp_path))
+        db = make_database("", str(tmp_path))
     db.connect()
     yield db
     db.close()
@@ -78,7 +80,7 @@ def database(tmp_path):
 
 
 def _postgres(database):
-    return not isinstance(database, models.SqliteDatabase)
+    return not isinstance(database, peewee.SqliteDatabase)
 
 
 def _value(database, column, row):
@@ -207,11 +209,11 @@ def _directory_with(tmp_path, **extra):
 def test_upgrade_from_every_version_keeps_every_record(database, start):
     """Does a database made at an earlier version, with a row in every column of every table,
     upgrade to the current version with every record found through today's models?"""
-    assert models.migrate(database, target=start)[-1] == start
+    assert migrate(database, target=start)[-1] == start
     written = fill(database)
-    applied = models.migrate(database)
+    applied = migrate(database)
     assert applied == MIGRATIONS[MIGRATIONS.index(start) + 1:]
-    assert all(done for _, done in models.schema_status(database))
+    assert all(done for _, done in schema_status(database))
     checked = find_every_record(database, written)
     assert checked >= sum(len(rows) for rows in written.values()) * 3
     for model in models.MODELS:  # the upgraded schema is the models' schema
@@ -223,9 +225,9 @@ def test_upgrade_through_a_later_version_then_work_goes_on(database, tmp_path, a
     """Through a later version that adds a column, an index and a table, are the records
     kept, the new column filled, and can people still be added and checked in?"""
     folder = _directory_with(tmp_path, **{"9001_example_upgrade": EXAMPLE_UPGRADE})
-    models.migrate(database, target=MIGRATIONS[-1])
+    migrate(database, target=MIGRATIONS[-1])
     written = fill(database)
-    assert models.migrate(database, directory=folder) == ["9001_example_upgrade"]
+    assert migrate(database, directory=folder) == ["9001_example_upgrade"]
     find_every_record(database, written)
     names = dict(database.execute_sql("SELECT id, preferred_name FROM person").fetchall())
     assert names == {row["id"]: row["name"] for row in written["person"]}
@@ -243,25 +245,25 @@ def test_upgrade_through_a_later_version_then_work_goes_on(database, tmp_path, a
 def test_failed_migration_leaves_the_database_as_it_was(database, tmp_path):
     """When a migration fails half-way, is everything of that run undone, the earlier good
     migration of the same run included, and does the database still work?"""
-    models.migrate(database)
+    migrate(database)
     written = fill(database)
     before_columns, before_rows = _columns(database), _dump(database, written)
     folder = _directory_with(tmp_path, **{"9001_example_upgrade": EXAMPLE_UPGRADE,
                                           "9002_breaks": FAILING})
     with pytest.raises(RuntimeError, match="fails on purpose"):
-        models.migrate(database, directory=folder)
+        migrate(database, directory=folder)
     assert _columns(database) == before_columns
     assert _dump(database, written) == before_rows
     assert not {"half_done", "person_note"} & set(database.get_tables())
-    status = dict(models.schema_status(database, directory=folder))
+    status = dict(schema_status(database, directory=folder))
     assert not status["9001_example_upgrade"] and not status["9002_breaks"]
-    assert all(done for _, done in models.schema_status(database))
+    assert all(done for _, done in schema_status(database))
     if not _postgres(database):
         assert database.pragma("foreign_keys") == 1  # switched back on after the run
     find_every_record(database, written)
     # Fixed, the same upgrade then goes through.
     os.remove(os.path.join(folder, "9002_breaks.py"))
-    assert models.migrate(database, directory=folder) == ["9001_example_upgrade"]
+    assert migrate(database, directory=folder) == ["9001_example_upgrade"]
     find_every_record(database, written)
 
 
@@ -279,6 +281,6 @@ def app_for(tmp_path):
                          instance_path=str(tmp_path / "instance"))
         with app.app_context(), models.db.connection_context():
             yield app
-        models.close_database(app.extensions["database"])
+        close_database(app.extensions["database"])
         models.db.initialize(database)
     return make

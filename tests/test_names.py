@@ -10,7 +10,7 @@ import openpyxl
 import pypdfium2
 import pytest
 
-import models
+from core.stations import default_station
 from core import activities, people
 from core.attendance import check_in, record_attendance
 from core.clock import local_to_utc
@@ -129,7 +129,7 @@ def test_the_command_line_and_walk_ins_follow_the_same_rule(app, client, runner)
         fields = dict(name="手工课", kind="group", day=local_today(),
                       start=datetime.time(9, 30), end=None, place="", at_station=True,
                       organiser="", capacity=None, notes="", service_ids=[], weeks=1)
-        activity = activities.create_activity(models.default_station(), fields, actor=None)[0]
+        activity = activities.create_activity(default_station(), fields, actor=None)[0]
     response = client.post("/admin/activities/%d/walk-in" % activity.id, data={
         "csrf_token": csrf_token(client, "/admin/activities"), "name": "赵\u200b大海",
         "kind": "resident"})
@@ -190,7 +190,7 @@ def test_the_days_sign_in_sheet_prints_every_stored_name(app, client, tmp_path):
     made = stored_people(app)
     day = local_today()
     with app.app_context(), db.connection_context():
-        station = models.default_station()
+        station = default_station()
         for index, person in enumerate(made):
             check_in(person, station, at=local_to_utc(station, day, datetime.time(9, index)))
     response = client.get("/admin/reports/sign-in-sheet.pdf?date=%s" % day)
@@ -212,7 +212,7 @@ def test_an_activity_sheet_prints_every_stored_name_and_is_audited(app, client, 
                       start=datetime.time(9, 30), end=datetime.time(11, 0), place="活动室",
                       at_station=True, organiser="社工\u200b李敏", capacity=None, notes="",
                       service_ids=[], weeks=1)
-        activity = activities.create_activity(models.default_station(), fields, actor=user)[0]
+        activity = activities.create_activity(default_station(), fields, actor=user)[0]
         for person in made:
             record_attendance(activity, person)
     response = client.get("/admin/activities/%d/sheet.pdf" % activity.id)

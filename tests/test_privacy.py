@@ -7,6 +7,8 @@ import os
 
 from peewee import CharField, TextField
 
+from core.database import is_sqlite
+from core.stations import default_station
 import models
 from core import attendance, corrections, people
 from core.demo import ensure_catalogue
@@ -23,7 +25,7 @@ GUARDIAN = "欧阳建国"
 def arrange_month(app):
     """A month with the person and others: visits, services, shifts, notes, audit rows."""
     with app.app_context(), db.connection_context():
-        station = models.default_station()
+        station = default_station()
         services = ensure_catalogue(station)
         person, _ = gen_person("resident", name=NAME)
         person.phone, person.guardian_name, person.address = PHONE, GUARDIAN, "石井坡街道 12 号"
@@ -83,7 +85,7 @@ def month_figures(station_id, first, last):
 
 
 def _mark():
-    return "?" if models.is_sqlite() else "%s"
+    return "?" if is_sqlite() else "%s"
 
 
 def text_columns():
@@ -104,7 +106,7 @@ def test_erase_removes_personal_data_everywhere_and_keeps_the_counts(app, client
     ids = arrange_month(app)
     first, last = ids["month"]
     with app.app_context(), db.connection_context():
-        station_id = models.default_station().id
+        station_id = default_station().id
         before = month_figures(station_id, first, last)
         assert before["people"] == 2 and before["visits"] >= 2
         for needle in (NAME, PHONE, CARD, ID_NUMBER, GUARDIAN):
@@ -277,7 +279,7 @@ def test_erasure_leaves_no_former_detail_in_any_table(app, client, runner, tmp_p
     they were?"""
     with app.app_context(), db.connection_context():
         admin = gen_user("admin")
-        station = models.default_station()
+        station = default_station()
         services = ensure_catalogue(station)
     login_as(client, admin)
     response = _person_form(client, "/admin/people/new", name=FORMER["name"][0],

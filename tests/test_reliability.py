@@ -20,7 +20,8 @@ import urllib.parse
 
 import pytest
 
-import models
+from core.database import close_database, migrate
+from core.stations import default_station, ensure_default_station
 from app import create_app
 from core import badges
 from core.security import hash_password
@@ -141,7 +142,7 @@ def bulk_residents(app, count, prefix):
     """Residents with badges, inserted in bulk (thousands per second); [(person id, payload)]."""
     key = app.config["BADGE_KEY"]
     with app.app_context(), db.connection_context():
-        station = models.default_station()
+        station = default_station()
         first = (Person.select(Person.id).order_by(Person.id.desc()).scalar() or 0) + 1
         rows = [{"station": station.id, "kind": "resident", "name": "%s%05d" % (prefix, i)}
                 for i in range(count)]
@@ -192,14 +193,14 @@ def test_no_acknowledged_check_in_lost_across_kills(tmp_path):
         residents = bulk_residents(app, CHECK_INS, "居民")
         walk_ins = bulk_residents(app, WALK_INS, "散客")
         with app.app_context(), db.connection_context():
-            StaffUser.create(username="desk", role="staff", station=models.default_station(),
+            StaffUser.create(username="desk", role="staff", station=default_station(),
                              password_hash=hash_password(ADMIN_PASSWORD))
         server.start()
         kiosk, kiosk_csrf = enroll(server, port)
         run_load(app, server, port, kiosk, kiosk_csrf, residents, walk_ins, tmp_path)
     finally:
         server.stop()
-        models.close_database(app.extensions["database"])
+        close_database(app.extensions["database"])
 
 
 def run_load(app, server, port, kiosk, kiosk_csrf, residents, walk_ins, tmp_path):
@@ -304,7 +305,7 @@ def run_load(app, server, port, kiosk, kiosk_csrf, residents, walk_ins, tmp_path
                     return
                 try:
                     with db.connection_context():
-                        people.add_person(models.default_station(), "命令行%03d" % number,
+                        people.add_person(default_station(), "命令行%03d" % number,
                                           "resident", actor_label="cli")
                 except Exception as error:  # noqa: BLE001 - reported below
                     problems.append("command line write failed: %r" % error)
@@ -396,12 +397,12 @@ def sqlite_app(tmp_path):
     application = create_app({"TESTING": True, "RATELIMIT_ENABLED": False, "DEMO_DATA": False,
                               "DATABASE_URL": ""}, instance_path=str(tmp_path / "instance"))
     with application.app_context(), db.connection_context():
-        models.migrate()
-        models.ensure_default_station(application)
+        migrate()
+        ensure_default_station(application)
     yield application
     if not db.is_closed():
         db.close()
-    models.close_database(application.extensions["database"])
+    close_database(application.extensions["database"])
 
 
 def scan(client, token, payload, client_id):

@@ -6,6 +6,7 @@ import datetime
 
 import pytest
 
+from core.stations import default_station
 import models
 from core import attendance
 from core.kiosk_auth import new_enrollment
@@ -29,7 +30,7 @@ def admin_routes(app):
 def arrange(app):
     """One of everything a route may name in its URL; the values to build URLs with."""
     with app.app_context(), db.connection_context():
-        station = models.default_station()
+        station = default_station()
         services = ensure_catalogue(station)
         resident, _ = gen_person("resident")
         volunteer, _ = gen_person("volunteer")

@@ -5,7 +5,8 @@ import logging
 import pytest
 from peewee import OperationalError
 
-import models
+from core.database import close_database, migrate
+from core.stations import default_station, ensure_default_station
 from app import create_app
 from core import attendance
 from core.security import limiter, redact
@@ -105,7 +106,7 @@ def test_cookies_secure_behind_https(app):
     from core.kiosk_auth import new_enrollment
     kiosk = app.test_client()
     with app.app_context(), db.connection_context():
-        _, code = new_enrollment("平板", models.default_station())
+        _, code = new_enrollment("平板", default_station())
     page = kiosk.get("/kiosk/enroll/%s" % code, base_url="https://localhost")
     token = re.search(r'name="csrf_token" value="([^"]+)"', page.get_data(as_text=True)).group(1)
     enrolled = kiosk.post("/kiosk/enroll/%s" % code, base_url="https://localhost",
@@ -122,13 +123,13 @@ def test_secure_cookie_setting_applies_on_http(tmp_path):
     app = create_app({"TESTING": True, "RATELIMIT_ENABLED": False, "DEMO_DATA": False,
                       "SESSION_COOKIE_SECURE": True}, instance_path=str(tmp_path / "i"))
     with app.app_context(), db.connection_context():
-        models.migrate()
-        models.ensure_default_station(app)
+        migrate()
+        ensure_default_station(app)
         user = gen_user("staff")
     client = app.test_client()
     response = login_as(client, user)
     assert "secure" in flags(cookie_named(response, app.config["SESSION_COOKIE_NAME"]))
-    models.close_database(app.extensions["database"])
+    close_database(app.extensions["database"])
 
 
 # --- logging in -------------------------------------------------------------------
@@ -145,8 +146,8 @@ def test_login_rate_limited_per_address(tmp_path):
                       "LOGIN_RATE_LIMIT": "3 per minute", "LOGIN_MAX_FAILURES": 100},
                      instance_path=str(tmp_path / "i"))
     with app.app_context(), db.connection_context():
-        models.migrate()
-        models.ensure_default_station(app)
+        migrate()
+        ensure_default_station(app)
         user = gen_user("staff")
     limiter.reset()
     client = app.test_client()
@@ -162,7 +163,7 @@ def test_login_rate_limited_per_address(tmp_path):
     other.environ_base["REMOTE_ADDR"] = "10.0.0.9"
     assert wrong_login(other, user.username).status_code == 401
     limiter.reset()
-    models.close_database(app.extensions["database"])
+    close_database(app.extensions["database"])
 
 
 def test_wait_lifted_at_once_by_unlock_staff(app, client, runner):
@@ -219,7 +220,7 @@ def test_user_text_is_escaped_in_admin_log(app, client):
     name = '<script>alert("x")</script><img src=x onerror=alert(1)>'[:50]
     with app.app_context(), db.connection_context():
         person, payload = gen_person("resident", name=name)
-        attendance.check_in(person, models.default_station(), client_id="esc-00000001")
+        attendance.check_in(person, default_station(), client_id="esc-00000001")
         user = gen_user("staff")
     login_as(client, user)
     html = client.get("/admin/").get_data(as_text=True)

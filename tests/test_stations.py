@@ -3,6 +3,7 @@ import datetime
 
 import pytest
 
+from core.stations import default_station
 import models
 from core import attendance, exports
 from core.kiosk_auth import new_enrollment
@@ -26,7 +27,7 @@ def _user(app, role, station=None):
 
 
 def _two_stations():
-    a = models.default_station()
+    a = default_station()
     b = Station.create(code="HJ2", name="和居二号驿站", timezone="Asia/Shanghai")
     made = {}
     for key, station in (("A", a), ("B", b)):
@@ -131,7 +132,7 @@ def test_a_kiosk_records_at_its_own_station(app, two_stations):
 
 def test_each_station_has_its_own_local_day(ctx):
     """With stations in different time zones, is each check-in filed under its station's day?"""
-    east = models.default_station()
+    east = default_station()
     west = Station.create(code="KS1", name="喀什驿站", timezone="Asia/Kashgar")  # UTC+6
     at = datetime.datetime(2026, 3, 1, 17, 30)  # 01:30 on 2 March in Beijing, 23:30 in Kashgar
     p_east, _ = gen_person("resident", station=east)

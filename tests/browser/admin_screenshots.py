@@ -10,6 +10,7 @@ for axe-core.
 import datetime
 import os
 import sys
+from core.stations import default_station
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 OUT_DIR = os.path.join(ROOT, "docs", "screenshots")
@@ -191,7 +192,6 @@ def main():
 
     from playwright.sync_api import sync_playwright
 
-    import models
     from models import db
     from tests.browser.conftest import CHROMIUM, browser_args
     from tests.browser.screenshots import station_server
@@ -200,7 +200,7 @@ def main():
     saved = []
     with station_server() as (app, url), sync_playwright() as p:
         with app.app_context(), db.connection_context():
-            ids = arrange(models.default_station())
+            ids = arrange(default_station())
         browser = p.chromium.launch(executable_path=CHROMIUM, headless=True,
                                     args=browser_args())
         context = browser.new_context(viewport=VIEWPORT, locale="zh-CN")

@@ -13,7 +13,8 @@ import threading
 
 import pytest
 
-import models
+from core.database import close_database, migrate
+from core.stations import default_station, ensure_default_station
 from app import create_app
 from models import db
 
@@ -77,8 +78,8 @@ def live(tmp_path_factory):
                       "DATABASE_URL": url},
                      instance_path=str(tmp_path_factory.mktemp("live") / "instance"))
     with app.app_context(), db.connection_context():
-        models.migrate()
-        models.ensure_default_station(app)
+        migrate()
+        ensure_default_station(app)
     server = create_server(app, host="127.0.0.1", port=0, threads=4)
     port = server.socket.getsockname()[1]
     thread = threading.Thread(target=server.run, daemon=True)
@@ -86,7 +87,7 @@ def live(tmp_path_factory):
     live_server = LiveServer(app, "http://127.0.0.1:%d" % port, server, thread)
     yield live_server
     live_server.stop()
-    models.close_database(app.extensions["database"])
+    close_database(app.extensions["database"])
 
 
 @pytest.fixture(scope="module")
@@ -124,7 +125,7 @@ def enroll_context(live, context, name="前台平板"):
     """Enroll a browser context as a kiosk through the one-time link; returns the device id."""
     from core.kiosk_auth import new_enrollment
     with live.data():
-        device, code = new_enrollment(name, models.default_station())
+        device, code = new_enrollment(name, default_station())
     page = context.new_page()
     page.goto("%s/kiosk/enroll/%s" % (live.url, code))
     page.locator("button[type=submit]").click()

@@ -14,6 +14,8 @@ import tempfile
 import threading
 
 from PIL import Image
+from core.database import close_database, migrate
+from core.stations import default_station, ensure_default_station
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 OUT_DIR = os.path.join(ROOT, "docs", "screenshots")
@@ -234,7 +236,6 @@ def station_server(config=None):
     """A waitress server on a free port with a fresh database in a temporary folder."""
     from waitress import create_server
 
-    import models
     from app import create_app
     from models import db
     with tempfile.TemporaryDirectory() as tmp:
@@ -242,8 +243,8 @@ def station_server(config=None):
                                "DEMO_DATA": False, "DATABASE_URL": ""}, **(config or {})),
                          instance_path=os.path.join(tmp, "instance"))
         with app.app_context(), db.connection_context():
-            models.migrate()
-            models.ensure_default_station(app)
+            migrate()
+            ensure_default_station(app)
         server = create_server(app, host="127.0.0.1", port=0, threads=4)
         thread = threading.Thread(target=server.run, daemon=True)
         thread.start()
@@ -252,16 +253,15 @@ def station_server(config=None):
         finally:
             server.close()
             thread.join(timeout=5)
-            models.close_database(app.extensions["database"])
+            close_database(app.extensions["database"])
 
 
 def enroll(app, url, context):
     """Enroll a browser context as a kiosk; returns the device id."""
-    import models
     from core.kiosk_auth import new_enrollment
     from models import db
     with app.app_context(), db.connection_context():
-        device, code = new_enrollment("前台平板", models.default_station())
+        device, code = new_enrollment("前台平板", default_station())
     page = context.new_page()
     page.goto("%s/kiosk/enroll/%s" % (url, code))
     page.locator("button[type=submit]").click()
@@ -293,7 +293,6 @@ def main():
 
     from playwright.sync_api import sync_playwright
 
-    import models
     from models import db
     from tests.browser.conftest import CHROMIUM, browser_args
     logging.getLogger("waitress.queue").setLevel(logging.ERROR)
@@ -313,7 +312,7 @@ def main():
         browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=args)
         for pattern, viewport, lang, only in runs:
             with app.app_context(), db.connection_context():
-                badges = make_people(models.default_station())
+                badges = make_people(default_station())
             context = browser.new_context(viewport=viewport, device_scale_factor=1,
                                           locale="zh-CN" if lang == "zh" else "en-US")
             context.grant_permissions(["camera"], origin=url)

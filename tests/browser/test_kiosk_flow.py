@@ -3,6 +3,7 @@ import os
 
 import pytest
 
+from core.stations import default_station
 import models
 from core import badge_print, people
 from models import (Activity, Attendance, AuditLog, HelpRequest, ServiceRecord, Visit,
@@ -343,7 +344,7 @@ def test_activity_mode(live, kiosk):
     """In activity mode, are two scans two attendances, the title shown, and no way out?"""
     page, device_id = kiosk()
     with live.data():
-        station = models.default_station()
+        station = default_station()
         activity = Activity.create(station=station, name="手工编织小组", kind="group",
                                    starts_at=models.utcnow(), local_date=models.utcnow().date())
         models.KioskDevice.update(activity=activity).where(
