@@ -3,6 +3,7 @@ import os
 
 from app import create_app
 from core.database import is_sqlite
+from tests.helpers import connected
 
 
 def test_defaults_then_instance_config_then_environment(tmp_path, monkeypatch):
@@ -73,11 +74,11 @@ def test_default_station_follows_the_configuration(app, runner):
     """Do the configured name, time zone and closing time reach the station at init-db?"""
     import datetime
 
-    from models import AuditLog, Station, db
+    from models import AuditLog, Station
     app.config.update(STATION_NAME="和居二号驿站", CLOSING_TIME="18:30",
                       STATION_TIMEZONE="Asia/Urumqi")
     assert runner.invoke(args=["init-db"]).exit_code == 0
-    with app.app_context(), db.connection_context():
+    with connected(app):
         station = Station.get(Station.code == app.config["STATION_CODE"])
         assert station.name == "和居二号驿站" and station.timezone == "Asia/Urumqi"
         assert station.closing_time == datetime.time(18, 30)

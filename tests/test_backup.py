@@ -10,21 +10,19 @@ import time
 
 import pytest
 
-from core.database import close_database
-from core.stations import default_station
 import models
 from app import create_app
-from core import (attendance, backup, backup_engines, backup_files, backup_rotation, clock,
-                  people)
-from models import Badge, Person, Visit, db
-from tests.conftest import TEST_DATABASE_URL, gen_person
+from core import attendance, backup, backup_engines, backup_files, backup_rotation, clock, people
+from core.database import close_database
+from core.stations import default_station
+from models import Badge, Person, Visit
+from tests.helpers import TEST_DATABASE_URL, connected, gen_person, reset_postgres
 
 
 def _fresh_app(tmp_path, name="fresh"):
     """A new station server on a new instance folder (an empty PostgreSQL schema on PG)."""
     if TEST_DATABASE_URL:
-        from tests.conftest import _reset_postgres
-        _reset_postgres(TEST_DATABASE_URL)
+        reset_postgres(TEST_DATABASE_URL)
     return create_app({"TESTING": True, "DEMO_DATA": False, "DATABASE_URL": TEST_DATABASE_URL},
                       instance_path=str(tmp_path / name))
 
@@ -45,7 +43,7 @@ class CheckInLoop(threading.Thread):
 
     def run(self):
         try:
-            with self.app.app_context(), db.connection_context():
+            with connected(self.app):
                 station = default_station()
                 days_back = 0
                 while not self.stop.is_set():
@@ -66,7 +64,7 @@ class CheckInLoop(threading.Thread):
 def test_backup_while_checking_in_then_restore_into_a_fresh_instance(app, runner, tmp_path):
     """Does a backup made while people keep checking in hold every check-in acknowledged
     before it began, once restored into a brand-new instance, with badges that still print?"""
-    with app.app_context(), db.connection_context():
+    with connected(app):
         residents = [gen_person("resident") for _ in range(20)]
         payloads = {person.id: payload for person, payload in residents}
         station_code = default_station().code
@@ -103,7 +101,7 @@ def test_backup_while_checking_in_then_restore_into_a_fresh_instance(app, runner
     restarted = create_app({"TESTING": True, "DEMO_DATA": False,
                             "DATABASE_URL": TEST_DATABASE_URL},
                            instance_path=str(tmp_path / "fresh"))
-    with restarted.app_context(), db.connection_context():
+    with connected(restarted):
         stored = {v.id: (v.person_id, v.local_date) for v in Visit.select()}
         for _, visit_id, person_id, day in before:
             assert stored.get(visit_id) == (person_id, day), "check-in %d lost" % visit_id
@@ -118,11 +116,11 @@ def test_backup_while_checking_in_then_restore_into_a_fresh_instance(app, runner
 
 def test_restore_keeps_what_it_replaces(app, runner, tmp_path):
     """After a restore, is the data it replaced kept in a before-restore file that restores too?"""
-    with app.app_context(), db.connection_context():
+    with connected(app):
         kept, _ = gen_person("resident", name="备份前居民")
     assert runner.invoke(args=["backup"]).exit_code == 0
     [made] = _backups(app)
-    with app.app_context(), db.connection_context():
+    with connected(app):
         later, _ = gen_person("resident", name="备份后居民")
         attendance.check_in(later, default_station())
     result = runner.invoke(args=["restore", made, "--yes"])
@@ -130,18 +128,18 @@ def test_restore_keeps_what_it_replaces(app, runner, tmp_path):
     saved = [os.path.join(backup_files.backup_dir(app), n) for n in os.listdir(backup_files.backup_dir(app))
              if n.startswith(backup_files.BEFORE_RESTORE_PREFIX)]
     assert len(saved) == 1 and saved[0] in result.output
-    with app.app_context(), db.connection_context():
+    with connected(app):
         assert [p.name for p in Person.select().order_by(Person.id)] == ["备份前居民"]
         assert Visit.select().count() == 0
     result = runner.invoke(args=["restore", saved[0], "--yes"])
     assert result.exit_code == 0, result.output
-    with app.app_context(), db.connection_context():
+    with connected(app):
         assert [p.name for p in Person.select().order_by(Person.id)] == ["备份前居民", "备份后居民"]
         assert Visit.select().where(Visit.person == later.id).count() == 1
 
 
 def _state(app):
-    with app.app_context(), db.connection_context():
+    with connected(app):
         return (Person.select().count(), Visit.select().count(), Badge.select().count())
 
 
@@ -169,7 +167,7 @@ if not TEST_DATABASE_URL:  # a SQLite file's own history is read too, not only t
 @pytest.mark.parametrize("damage, words", DAMAGES)
 def test_bad_backup_file_is_refused_and_nothing_changes(app, runner, tmp_path, damage, words):
     """Is a damaged, foreign or too-new backup refused with a reason, changing nothing?"""
-    with app.app_context(), db.connection_context():
+    with connected(app):
         gen_person("resident")
     assert runner.invoke(args=["backup"]).exit_code == 0
     [made] = _backups(app)
@@ -208,7 +206,7 @@ def test_bad_backup_file_is_refused_and_nothing_changes(app, runner, tmp_path, d
                 return json.dumps(manifest).encode()
             return data
         _repack(made, bad, change)
-    with app.app_context(), db.connection_context():
+    with connected(app):
         gen_person("resident")
     state = _state(app)
     result = runner.invoke(args=["restore", bad, "--yes"])
@@ -223,7 +221,7 @@ def test_restore_asks_before_replacing(app, runner):
     """Without --yes, does restore ask, and does answering no change nothing?"""
     assert runner.invoke(args=["backup"]).exit_code == 0
     [made] = _backups(app)
-    with app.app_context(), db.connection_context():
+    with connected(app):
         gen_person("resident")
     state = _state(app)
     result = runner.invoke(args=["restore", made], input="n\n")

@@ -10,10 +10,11 @@ import sys
 
 import pytest
 
-from core.database import close_database
 from app import create_app
 from core import backup, backup_engines, backup_files
-from models import Person, StaffUser, db
+from core.database import close_database
+from models import Person, StaffUser
+from tests.helpers import connected
 
 pytestmark = pytest.mark.sqlite_only
 
@@ -130,7 +131,7 @@ def test_a_new_station_still_starts(tmp_path):
     result = app.test_cli_runner().invoke(args=["first-run"])
     assert result.exit_code == 0, result.output
     assert "password:" in result.output
-    with app.app_context(), db.connection_context():
+    with connected(app):
         assert Person.select().exists() and StaffUser.select().count() == 1
     close_database(app.extensions["database"])
 

@@ -1,15 +1,15 @@
 """Upgrading to schema 2 on a database that simultaneous scans already filled with duplicates:
 every duplicate is resolved in the audit log, nothing is deleted, and from then on the
 database refuses a second check-in, check-out or open shift."""
-import peewee
 import datetime
 
+import peewee
 import pytest
 from peewee import IntegrityError
 
-from core.database import make_database, migrate
 import models
-from tests.conftest import TEST_DATABASE_URL
+from core.database import make_database, migrate
+from tests.helpers import TEST_DATABASE_URL, reset_postgres
 
 T0 = datetime.datetime(2025, 3, 3, 1, 0, 0)
 
@@ -18,8 +18,7 @@ T0 = datetime.datetime(2025, 3, 3, 1, 0, 0)
 def database(tmp_path):
     """An empty database of the kind under test, at schema version 1."""
     if TEST_DATABASE_URL:
-        from tests.conftest import _reset_postgres
-        _reset_postgres(TEST_DATABASE_URL)
+        reset_postgres(TEST_DATABASE_URL)
         database = make_database(TEST_DATABASE_URL, str(tmp_path))
     else:
         database = make_database("", str(tmp_path))
@@ -29,8 +28,7 @@ def database(tmp_path):
     yield database
     database.close()
     if TEST_DATABASE_URL:
-        from tests.conftest import _reset_postgres
-        _reset_postgres(TEST_DATABASE_URL)
+        reset_postgres(TEST_DATABASE_URL)
 
 
 def insert(database, table, **values):

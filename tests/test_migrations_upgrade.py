@@ -3,19 +3,18 @@ and keeps every record; a migration that fails leaves the database as it was.
 
 Runs on SQLite, and on PostgreSQL when TEST_DATABASE_URL is set (tests/run.sh does both).
 """
-import peewee
 import datetime
 import os
 import shutil
 
+import peewee
 import pytest
 from peewee import BooleanField, DateField, DateTimeField, ForeignKeyField, TimeField
 from playhouse.migrations import Migration
 
-from core.database import SCHEMA_DIR, close_database, make_database, migrate, schema_status
 import models
-
-from tests.conftest import TEST_DATABASE_URL
+from core.database import SCHEMA_DIR, close_database, make_database, migrate, schema_status
+from tests.helpers import TEST_DATABASE_URL, connected, reset_postgres
 
 MIGRATIONS = [m.name for m in Migration.load_directory(SCHEMA_DIR)]
 ROWS_PER_TABLE = 3
@@ -67,8 +66,7 @@ def up(migrator, db):
 def database(tmp_path):
     """An empty database of the kind under test, closed and cleared afterwards."""
     if TEST_DATABASE_URL:
-        from tests.conftest import _reset_postgres
-        _reset_postgres(TEST_DATABASE_URL)
+        reset_postgres(TEST_DATABASE_URL)
         db = make_database(TEST_DATABASE_URL, str(tmp_path))
     else:
         db = make_database("", str(tmp_path))
@@ -76,7 +74,7 @@ def database(tmp_path):
     yield db
     db.close()
     if TEST_DATABASE_URL:
-        _reset_postgres(TEST_DATABASE_URL)
+        reset_postgres(TEST_DATABASE_URL)
 
 
 def _postgres(database):
@@ -279,7 +277,7 @@ def app_for(tmp_path):
         app = create_app({"TESTING": True, "DEMO_DATA": False,
                           "DATABASE_URL": TEST_DATABASE_URL or "sqlite:///" + database.database},
                          instance_path=str(tmp_path / "instance"))
-        with app.app_context(), models.db.connection_context():
+        with connected(app):
             yield app
         close_database(app.extensions["database"])
         models.db.initialize(database)

@@ -20,13 +20,13 @@ import urllib.parse
 
 import pytest
 
-from core.database import close_database, migrate
-from core.stations import default_station, ensure_default_station
 from app import create_app
 from core import badges
+from core.database import close_database, migrate
 from core.security import hash_password
+from core.stations import default_station, ensure_default_station
 from models import AuditLog, Badge, Person, StaffUser, Visit, db
-from tests.conftest import csrf_token, enroll_kiosk, gen_person, gen_user, login_as
+from tests.helpers import connected, csrf_token, enroll_kiosk, gen_person, gen_user, login_as
 
 # Everything here runs the station on SQLite, what a station runs; the suite's PostgreSQL pass
 # would only repeat it.
@@ -141,7 +141,7 @@ class Server:
 def bulk_residents(app, count, prefix):
     """Residents with badges, inserted in bulk (thousands per second); [(person id, payload)]."""
     key = app.config["BADGE_KEY"]
-    with app.app_context(), db.connection_context():
+    with connected(app):
         station = default_station()
         first = (Person.select(Person.id).order_by(Person.id.desc()).scalar() or 0) + 1
         rows = [{"station": station.id, "kind": "resident", "name": "%s%05d" % (prefix, i)}
@@ -192,7 +192,7 @@ def test_no_acknowledged_check_in_lost_across_kills(tmp_path):
     try:
         residents = bulk_residents(app, CHECK_INS, "居民")
         walk_ins = bulk_residents(app, WALK_INS, "散客")
-        with app.app_context(), db.connection_context():
+        with connected(app):
             StaffUser.create(username="desk", role="staff", station=default_station(),
                              password_hash=hash_password(ADMIN_PASSWORD))
         server.start()
@@ -350,7 +350,7 @@ def run_load(app, server, port, kiosk, kiosk_csrf, residents, walk_ins, tmp_path
     assert not [s for s in answers if s >= 500]
     assert len(acked) == CHECK_INS
 
-    with app.app_context(), db.connection_context():
+    with connected(app):
         rows = list(Visit.select(Visit.id, Visit.client_id, Visit.person, Visit.kind,
                                  Visit.source).tuples())
         by_client = {}
@@ -396,7 +396,7 @@ def sqlite_app(tmp_path):
     """A station on SQLite (what a station runs), whatever database the suite uses."""
     application = create_app({"TESTING": True, "RATELIMIT_ENABLED": False, "DEMO_DATA": False,
                               "DATABASE_URL": ""}, instance_path=str(tmp_path / "instance"))
-    with application.app_context(), db.connection_context():
+    with connected(application):
         migrate()
         ensure_default_station(application)
     yield application
@@ -412,13 +412,13 @@ def scan(client, token, payload, client_id):
 
 
 def visits(app):
-    with app.app_context(), db.connection_context():
+    with connected(app):
         return sorted(Visit.select(Visit.client_id, Visit.person).tuples())
 
 
 def set_pragma(app, name, value):
     """Apply a SQLite pragma to every connection from now on."""
-    with app.app_context(), db.connection_context():
+    with connected(app):
         app.extensions["database"].pragma(name, value, permanent=True)
 
 
@@ -427,7 +427,7 @@ def test_read_only_database_gives_clear_error_and_keeps_everything(sqlite_app):
     still see what was stored, nothing half-done is kept, and the kiosk's retry succeeds once
     the database is writable again?"""
     app = sqlite_app
-    with app.app_context(), db.connection_context():
+    with connected(app):
         first, first_payload = gen_person("resident", name="李秀英")
         second, second_payload = gen_person("resident", name="王建国")
         user = gen_user("staff")
@@ -462,7 +462,7 @@ def test_full_disk_gives_clear_error_and_keeps_everything(sqlite_app):
     kept, the one that did not fit refused with a clear message (not stored), and is it stored
     once when the kiosk retries after space is freed?"""
     app = sqlite_app
-    with app.app_context(), db.connection_context():
+    with connected(app):
         people = [gen_person("resident") for _ in range(150)]
         page_count = app.extensions["database"].pragma("page_count")
     kiosk = app.test_client()

@@ -13,10 +13,11 @@ import threading
 
 import pytest
 
-from core.database import close_database, migrate
-from core.stations import default_station, ensure_default_station
 from app import create_app
-from models import db
+from core.database import close_database, migrate
+from core.kiosk_auth import new_enrollment
+from core.stations import default_station, ensure_default_station
+from tests.helpers import PASSWORD, connected, gen_user, reset_postgres
 
 CHROMIUM = "/usr/bin/chromium"
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
@@ -58,7 +59,7 @@ class LiveServer:
     @contextlib.contextmanager
     def data(self):
         """An app context with a connection, to arrange or inspect rows directly."""
-        with self.app.app_context(), db.connection_context():
+        with connected(self.app):
             yield
 
     def stop(self):
@@ -72,12 +73,11 @@ def live(tmp_path_factory):
     from waitress import create_server
     url = os.environ.get("TEST_DATABASE_URL", "")
     if url:
-        from tests.conftest import _reset_postgres
-        _reset_postgres(url)
+        reset_postgres(url)
     app = create_app({"TESTING": False, "RATELIMIT_ENABLED": False, "DEMO_DATA": False,
                       "DATABASE_URL": url},
                      instance_path=str(tmp_path_factory.mktemp("live") / "instance"))
-    with app.app_context(), db.connection_context():
+    with connected(app):
         migrate()
         ensure_default_station(app)
     server = create_server(app, host="127.0.0.1", port=0, threads=4)
@@ -123,7 +123,6 @@ def launch(playwright_instance):
 
 def enroll_context(live, context, name="前台平板"):
     """Enroll a browser context as a kiosk through the one-time link; returns the device id."""
-    from core.kiosk_auth import new_enrollment
     with live.data():
         device, code = new_enrollment(name, default_station())
     page = context.new_page()
@@ -152,7 +151,6 @@ def admin_page(live, browser):
     contexts = []
 
     def _admin(role="admin", viewport=None):
-        from tests.conftest import PASSWORD, gen_user
         with live.data():
             user = gen_user(role)
         context = browser.new_context(viewport=viewport or {"width": 1280, "height": 800},

@@ -4,12 +4,12 @@ import datetime
 
 import pytest
 
-from core.stations import default_station
 from core import activities
 from core.attendance import record_attendance
+from core.stations import default_station
 from models import Activity, Attendance, KioskDevice
 from tests.browser.conftest import axe_violations
-from tests.conftest import gen_person
+from tests.helpers import gen_person
 
 pytestmark = pytest.mark.browser
 

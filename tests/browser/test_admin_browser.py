@@ -3,12 +3,12 @@ import json
 
 import pytest
 
-from core.stations import default_station
 from core import attendance
+from core.stations import default_station
 from models import AuditLog, HelpRequest, ServiceRecord
 from tests.browser.admin_screenshots import admin_pages, arrange
 from tests.browser.conftest import axe_violations
-from tests.conftest import gen_person
+from tests.helpers import gen_person
 
 pytestmark = pytest.mark.browser
 

@@ -3,15 +3,15 @@ import os
 
 import pytest
 
-from core.stations import default_station
 import models
 from core import badge_print, people
+from core.stations import default_station
 from models import (Activity, Attendance, AuditLog, HelpRequest, ServiceRecord, Visit,
                     VolunteerShift)
 from tests.browser.conftest import enroll_context
 from tests.browser.screenshots import (camera_frame, scan, screen_of, tap, tap_service,
                                        wait_message, wait_screen, write_y4m)
-from tests.conftest import gen_person
+from tests.helpers import gen_person
 
 pytestmark = pytest.mark.browser
 
