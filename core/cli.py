@@ -7,7 +7,9 @@ import click
 from flask import current_app
 from flask.cli import with_appcontext
 
-from core import backup_cli, dbcheck, demo, people, roster_import, security_cli
+from core import (backup_cli, badge_print, badge_sheets, dbcheck, demo, exports, people,
+                  roster_import, security_cli)
+from core.attendance import close_all_open_shifts
 from core.database import migrate
 from core.kiosk_auth import ENROLL_HOURS, new_enrollment
 from core.security import WeakPassword, create_staff
@@ -106,7 +108,6 @@ def add_person_command(name, kind, phone, station_code):
 @connected
 def badge_command(person_id, out, full_name):
     """Write the person's current badge as a PNG."""
-    from core import badge_print, badge_sheets
     person = Person.get_or_none(Person.id == person_id)
     if person is None or person.erased_at:
         raise click.ClickException("No person with id %d." % person_id)
@@ -145,7 +146,6 @@ def enroll_kiosk_command(name, station_code, base_url):
 @connected
 def export_command(day, fmt, out, station_code):
     """Export one day's log (check-ins, check-outs, services, shifts) as CSV or XLSX."""
-    from core import exports
     try:
         the_day = datetime.date.fromisoformat(day)
     except ValueError:
@@ -165,7 +165,6 @@ def export_command(day, fmt, out, station_code):
 @connected
 def close_shifts_command():
     """Close volunteer shifts left open past closing time (run nightly by a timer)."""
-    from core.attendance import close_all_open_shifts
     click.echo("%d open shifts closed and marked for review." % len(close_all_open_shifts()))
 
 
