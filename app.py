@@ -10,8 +10,7 @@ from flask import Flask, g, jsonify, render_template
 from flask_wtf.csrf import CSRFError, CSRFProtect
 from werkzeug.routing import IntegerConverter
 
-import models
-from core import cli, i18n, instance_files, security
+from core import cli, database, i18n, instance_files, security
 from core.bounds import ID_MAX
 from core.health import bp as health_bp
 from core.settings import SETTINGS, convert, parse_value
@@ -100,7 +99,7 @@ def create_app(test_config=None, instance_path=None):
     load_config(app, test_config)
     app.json.ensure_ascii = False  # Chinese in JSON as it is, not \u escapes
 
-    models.init_app(app)
+    database.init_app(app)
     i18n.init_app(app)
     csrf.init_app(app)
     security.init_app(app)

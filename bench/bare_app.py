@@ -14,7 +14,7 @@ import sys
 from flask import Flask, jsonify, request
 from peewee import CharField, DateTimeField, IntegerField, Model, SqliteDatabase
 
-from models import SQLITE_PRAGMAS as PRAGMAS  # noqa: E402  the station's own pragmas
+from core.database import SQLITE_PRAGMAS as PRAGMAS  # noqa: E402  the station's own pragmas
 
 db = SqliteDatabase(None, pragmas=PRAGMAS, check_same_thread=False, lock_type="IMMEDIATE")
 

@@ -8,7 +8,7 @@ resident):
 - real:  deploy/serve.py, the station server as deployed: POST /kiosk/api/scan with the
          enrolled device cookie, the session and the CSRF header, through every check;
 - pooled: the same server with DATABASE_URL=sqlite+pool://... : connections kept open but
-         without the station's queue for writers (models.StationSqliteDatabase), so waiting
+         without the station's queue for writers (core.database.StationSqliteDatabase), so waiting
          writers sleep in SQLite's busy handler; shows what the queue does for p99.
 
 Printed: requests per second, p50 and p99 latency for each, the ratio real/bare (target
@@ -173,7 +173,9 @@ class RealStation:
         sys.path.insert(0, ROOT)
         from app import create_app
         from core import badges
-        from models import Badge, Person, close_database, db, default_station
+        from core.database import close_database
+        from core.stations import default_station
+        from models import Badge, Person, db
         app = create_app({"DEMO_DATA": False, "DATABASE_URL": ""}, instance_path=self.instance)
         key = app.config["BADGE_KEY"]
         with app.app_context(), db.connection_context():

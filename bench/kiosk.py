@@ -75,8 +75,7 @@ def main():
     """Measure scan-to-greeting on the kiosk page and the server's share of it."""
     from playwright.sync_api import sync_playwright
 
-    import models
-    from core import badge_print, people
+    from core import badge_print, people, stations
     from models import db
     from tests.browser.conftest import CHROMIUM, browser_args
     from tests.browser.screenshots import camera_frame, enroll, station_server, write_y4m
@@ -84,7 +83,7 @@ def main():
     logging.getLogger("waitress.queue").setLevel(logging.ERROR)
     with station_server({"KIOSK_REPEAT_SECONDS": 0}) as (app, url), sync_playwright() as p:
         with app.app_context(), db.connection_context():
-            station = models.default_station()
+            station = stations.default_station()
             from core import demo
             demo.ensure_catalogue(station)
             residents = []

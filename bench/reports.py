@@ -19,9 +19,8 @@ import time
 
 from peewee import SqliteDatabase
 
-import models
-from models import (Person, Service, ServiceRecord, Station, Visit, VolunteerShift, db,
-                    migrate)
+from core.database import SQLITE_PRAGMAS, migrate
+from models import Person, Service, ServiceRecord, Station, Visit, VolunteerShift, db
 
 YEAR = 2026
 RESIDENTS = 3000
@@ -111,7 +110,7 @@ def main():
     from core import reports
     folder = tempfile.mkdtemp(prefix="bench-reports-")
     # Building the year is not what is measured: no fsync while loading.
-    pragmas = dict(models.SQLITE_PRAGMAS, synchronous="off")
+    pragmas = dict(SQLITE_PRAGMAS, synchronous="off")
     database = SqliteDatabase(os.path.join(folder, "bench.sqlite3"), pragmas=pragmas)
     db.initialize(database)
     try:

@@ -17,8 +17,9 @@ from peewee import IntegrityError
 from core import audited
 from core.clock import local_date, local_to_utc, station_zone, to_local  # noqa: F401
 
-from models import (Attendance, HelpRequest, ServiceRecord, Visit, VolunteerShift, audit, db,
-                    fetch_rows, insert_row, utcnow)
+from core.database import fetch_rows, insert_row
+from models import (Attendance, HelpRequest, ServiceRecord, Station, Visit, VolunteerShift, audit,
+                    db, utcnow)
 
 
 class AlreadyCheckedIn(Exception):
@@ -289,7 +290,6 @@ def close_open_shifts(station, now=None):
 
 def close_all_open_shifts(now=None):
     """close_open_shifts for every station; the shifts closed."""
-    from models import Station
     return [shift for station in Station.select() for shift in close_open_shifts(station, now)]
 
 

@@ -7,10 +7,14 @@ import click
 from flask import current_app
 from flask.cli import with_appcontext
 
-from core import backup, dbcheck, demo, people, roster_cli, security_cli
+from core import (backup_cli, badge_print, badge_sheets, dbcheck, demo, exports, people,
+                  roster_cli, security_cli)
+from core.attendance import close_all_open_shifts
 from core.cli_common import command_station
+from core.database import migrate
 from core.kiosk_auth import ENROLL_HOURS, new_enrollment
 from core.security import WeakPassword, create_staff
+from core.stations import ensure_default_station
 from models import ROLES, KioskDevice, Person, StaffUser, audit, db
 
 
@@ -92,7 +96,6 @@ def add_person_command(name, kind, phone, station_code):
 @connected
 def badge_command(person_id, out, full_name):
     """Write the person's current badge as a PNG."""
-    from core import badge_print, badge_sheets
     person = Person.get_or_none(Person.id == person_id)
     if person is None or person.erased_at:
         raise click.ClickException("No person with id %d." % person_id)
@@ -131,7 +134,6 @@ def enroll_kiosk_command(name, station_code, base_url):
 @connected
 def export_command(day, fmt, out, station_code):
     """Export one day's log (check-ins, check-outs, services, shifts) as CSV or XLSX."""
-    from core import exports
     try:
         the_day = datetime.date.fromisoformat(day)
     except ValueError:
@@ -151,7 +153,6 @@ def export_command(day, fmt, out, station_code):
 @connected
 def close_shifts_command():
     """Close volunteer shifts left open past closing time (run nightly by a timer)."""
-    from core.attendance import close_all_open_shifts
     click.echo("%d open shifts closed and marked for review." % len(close_all_open_shifts()))
 
 
@@ -170,7 +171,6 @@ def first_run_command():
 
 
 def _first_run():
-    from models import ensure_default_station, migrate
     migrate()
     station = ensure_default_station()
     if current_app.config["DEMO_DATA"] and not Person.select().exists():
@@ -195,7 +195,7 @@ def _first_run():
 
 COMMANDS = [demo_data_command, create_staff_command, add_person_command, badge_command,
             enroll_kiosk_command, export_command, close_shifts_command, first_run_command]
-COMMANDS += backup.COMMANDS
+COMMANDS += backup_cli.COMMANDS
 COMMANDS += security_cli.COMMANDS
 COMMANDS += roster_cli.COMMANDS
 

@@ -1,7 +1,8 @@
 """What the command modules share: the station a command works on."""
 import click
 
-from models import Station, default_station
+from core.stations import default_station
+from models import Station
 
 
 def command_station(code=None):

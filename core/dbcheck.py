@@ -16,6 +16,7 @@ import urllib.parse
 import click
 from peewee import SqliteDatabase
 
+from core.backup_files import backup_dir, list_backups
 from core.i18n import _
 
 HEADER = b"SQLite format 3\x00"
@@ -51,8 +52,7 @@ class DatabaseRefused(click.ClickException):
 
 
 def _newest_backup(app):
-    from core import backup
-    found = backup.list_backups(backup.backup_dir(app))
+    found = list_backups(backup_dir(app))
     return found[0][1] if found else ""
 
 

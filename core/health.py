@@ -10,7 +10,7 @@ import shutil
 
 from flask import Blueprint, current_app, jsonify, request
 
-from core import backup, dbcheck
+from core import backup_files, dbcheck
 from core.i18n import _
 from models import utcnow
 
@@ -36,7 +36,7 @@ def database_problem(app):
 
 def disk_problem(app, checks):
     """A sentence when free disk is below MIN_FREE_DISK_MB, else None."""
-    folder = os.path.abspath(backup.backup_dir(app))
+    folder = os.path.abspath(backup_files.backup_dir(app))
     while not os.path.exists(folder) and os.path.dirname(folder) != folder:
         folder = os.path.dirname(folder)  # the backup folder may not exist yet
     usage = shutil.disk_usage(folder)
@@ -52,7 +52,7 @@ def disk_problem(app, checks):
 
 def backup_problem(app, checks):
     """A sentence when there is no backup or the newest is too old, else None."""
-    latest = backup.latest_backup(app)
+    latest = backup_files.latest_backup(app)
     limit = app.config["BACKUP_MAX_AGE_HOURS"]
     if latest is None:
         checks["last_backup_age_hours"] = None

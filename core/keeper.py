@@ -9,7 +9,7 @@ import datetime
 import logging
 import threading
 
-from core import backup
+from core import backup, backup_files
 from core.attendance import close_all_open_shifts
 from models import db, utcnow
 
@@ -22,7 +22,7 @@ def backup_due(app, now=None):
     hours = app.config["BACKUP_EVERY_HOURS"]
     if hours <= 0:
         return False
-    latest = backup.latest_backup(app)
+    latest = backup_files.latest_backup(app)
     now = now or utcnow()
     return latest is None or now - latest[0] >= datetime.timedelta(hours=hours)
 

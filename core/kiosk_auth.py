@@ -4,7 +4,8 @@ import hashlib
 import secrets
 
 from core import audited
-from models import KioskDevice, Station, audit, db, fetch_one, utcnow
+from core.database import fetch_one
+from models import KioskDevice, Station, audit, db, utcnow
 
 COOKIE = "kiosk_device"
 COOKIE_MAX_AGE = 5 * 365 * 24 * 3600

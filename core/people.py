@@ -4,8 +4,8 @@ from flask import current_app
 
 from core import audited, badges, text
 from core.i18n import _
-from models import (CARD_NUMBER_RE, DISABILITY_CATEGORIES, Badge, Consent, Person, audit, db,
-                    fetch_one, utcnow)
+from core.database import fetch_one
+from models import CARD_NUMBER_RE, DISABILITY_CATEGORIES, Badge, Consent, Person, audit, db, utcnow
 
 NAME_MAX = 50  # Person.name's column
 

@@ -23,8 +23,9 @@ from peewee import fn
 
 from core.activities import activity_figures
 from core.clock import station_zone
+from core.database import is_sqlite
 from models import (DISABILITY_CATEGORIES, PERSON_KINDS, Person, Service, ServiceRecord, Station,
-                    Visit, VolunteerShift, db, is_sqlite)
+                    Visit, VolunteerShift, db)
 
 UNKNOWN = "unknown"
 MAX_DAYS = 3 * 366  # a range longer than three years is refused as a likely typo

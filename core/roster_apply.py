@@ -12,7 +12,8 @@ from peewee import fn
 
 from core import import_mappings, people
 from core.roster_plan import Preview, match_rows, parse_rows
-from models import Person, Station, audit, db, is_sqlite
+from core.database import is_sqlite
+from models import Person, Station, audit, db
 
 _STORED_SENSITIVE = ("disability_card", "disability_category", "disability_level", "id_number")
 

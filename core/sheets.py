@@ -346,7 +346,7 @@ def volunteer_certificate_pdf(*, title, body, facts, records_title, record_colum
                               record_rows, issuer_lines, footer=""):
     """A 志愿服务记录证明 on A4.
 
-    The caller (station_admin/reports.py) composes every word in the reader's language:
+    The caller (station_admin/certificates.py) composes every word in the reader's language:
     `body` the paragraph of the certificate (name, ID, hours, what the service was);
     `facts` (label, value) pairs shown as a table (name, ID type and number — already
     masked for a role without view_sensitive — volunteer number, period, total hours,

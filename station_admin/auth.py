@@ -9,7 +9,8 @@ from flask import (abort, current_app, flash, g, redirect, render_template, requ
 from core import signin
 from core.i18n import _
 from core.security import limiter
-from models import Station, default_station
+from core.stations import default_station
+from models import Station
 from station_admin.blueprint import bp
 from station_admin.roles import can, role_label
 

@@ -1,77 +1,23 @@
-"""Fixtures: an app with its own instance folder and database per test.
+"""Fixtures: an app with its own instance folder and database per test (helpers are in
+tests/helpers.py).
 
 The suite runs on SQLite by default. With TEST_DATABASE_URL set to a PostgreSQL
 server (tests/run.sh starts one), every test gets an emptied database there instead
 (tables truncated when the schema is intact, the schema rebuilt when it is not).
 """
-import datetime
-import itertools
-import os
-import uuid
-
 import pytest
 
-import models
 from app import create_app
-from core import clock, people
-from core.security import hash_password
-from models import StaffUser, audit, db
-
-TEST_DATABASE_URL = os.environ.get("TEST_DATABASE_URL", "")
-PASSWORD = "correct horse battery"
-# The suite's "now" (UTC): a fixed moment, never the day the suite happens to run. TEST_NOW
-# moves it (e.g. TEST_NOW=2026-01-31T15:30:00, 23:30 on the 31st in Chongqing) to check that
-# no test depends on the date.
-TEST_NOW = datetime.datetime.fromisoformat(os.environ.get("TEST_NOW") or "2026-06-17T02:00:00")
-
-
-def local_today():
-    """The test station's day now (Asia/Shanghai), by the station's clock."""
-    now = clock.utcnow().replace(tzinfo=datetime.timezone.utc)
-    return now.astimezone(clock.zone(None)).date()
+from core import clock
+from core.database import close_database, migrate
+from core.stations import ensure_default_station
+from models import db
+from tests.helpers import TEST_DATABASE_URL, TEST_NOW, connected, empty_postgres
 
 
 def pytest_configure(config):
     """Start the station's clock at TEST_NOW for the whole run (it ticks on from there)."""
     clock.set_now(TEST_NOW)
-
-
-def _reset_postgres(url):
-    """Drop everything in the PostgreSQL test database."""
-    database = models.make_database(url, "/tmp")
-    database.connect()
-    database.execute_sql("DROP SCHEMA public CASCADE")
-    database.execute_sql("CREATE SCHEMA public")
-    database.close()
-
-
-def _empty_postgres(url):
-    """Empty the PostgreSQL test database, keeping its schema when it is fully migrated.
-
-    Emptying the tables is much faster than migrating again for every test; a schema
-    that is not exactly the migrated one (a test dropped or changed it) is dropped.
-    """
-    from peewee import sort_models
-    from playhouse.migrations import Migration
-    database = models.make_database(url, "/tmp")
-    database.connect()
-    try:
-        tables = set(database.get_tables())
-        expected = {m._meta.table_name for m in models.MODELS} | {"schema_migration"}
-        migrations = {m.name for m in Migration.load_directory(models.SCHEMA_DIR)}
-        if tables == expected and migrations == {row[0] for row in database.execute_sql(
-                "SELECT name FROM schema_migration")}:
-            # DELETE beats TRUNCATE on tables this small; children first, then the ids restart.
-            with database.atomic():
-                for model in reversed(sort_models(models.MODELS)):
-                    table = model._meta.table_name
-                    database.execute_sql('DELETE FROM "%s"' % table)
-                    database.execute_sql("SELECT setval(pg_get_serial_sequence('\"%s\"', 'id'), "
-                                         "1, false)" % table)
-            return
-    finally:
-        database.close()
-    _reset_postgres(url)
 
 
 @pytest.fixture
@@ -80,101 +26,31 @@ def app(tmp_path):
     config = {"TESTING": True, "RATELIMIT_ENABLED": False, "DEMO_DATA": False,
               "DATABASE_URL": TEST_DATABASE_URL}
     if TEST_DATABASE_URL:
-        _empty_postgres(TEST_DATABASE_URL)
+        empty_postgres(TEST_DATABASE_URL)
     application = create_app(config, instance_path=str(tmp_path / "instance"))
-    with application.app_context():
-        with db.connection_context():
-            models.migrate()
-            models.ensure_default_station(application)
+    with connected(application):
+        migrate()
+        ensure_default_station(application)
     yield application
     if not db.is_closed():
         db.close()
-    models.close_database(application.extensions["database"])
+    close_database(application.extensions["database"])
 
 
 @pytest.fixture
 def client(app):
+    """A test client of the app (no account signed in, no kiosk enrolled)."""
     return app.test_client()
 
 
 @pytest.fixture
 def runner(app):
+    """A runner for the app's `flask` commands."""
     return app.test_cli_runner()
 
 
 @pytest.fixture
 def ctx(app):
     """An app context with an open connection, for arranging data directly."""
-    with app.app_context():
-        with db.connection_context():
-            yield app
-
-
-_counter = itertools.count(1)
-
-
-def gen_person(kind="resident", name=None, station=None):
-    """A person with a badge; returns (person, payload)."""
-    station = station or models.default_station()
-    name = name or "测试%s%d" % ({"resident": "居民", "volunteer": "志愿者"}.get(kind, "员"),
-                                 next(_counter))
-    person, badge = people.add_person(station, name, kind, actor_label="test")
-    return person, people.badge_payload(badge)
-
-
-_PASSWORD_HASH = []  # scrypt is slow on purpose: hash the one test password once
-
-
-def gen_user(role="admin", username=None, station=None):
-    """A staff account with the password PASSWORD."""
-    station = station if station is not None else (None if role == "district_admin"
-                                                   else models.default_station())
-    return StaffUser.create(username=username or "%s-%s" % (role, uuid.uuid4().hex[:6]),
-                            role=role, password_hash=_password_hash(), station=station)
-
-
-def _password_hash():
-    if not _PASSWORD_HASH:
-        _PASSWORD_HASH.append(hash_password(PASSWORD))
-    return _PASSWORD_HASH[0]
-
-
-def csrf_token(client, path="/admin/login"):
-    """Fetch a page and return the CSRF token from its form."""
-    import re
-    html = client.get(path).get_data(as_text=True)
-    match = re.search(r'name="csrf_token" value="([^"]+)"', html)
-    assert match, "no CSRF token on %s" % path
-    return match.group(1)
-
-
-def login_as(client, user, password=PASSWORD):
-    """Sign in through the login form; returns the response."""
-    token = csrf_token(client)
-    return client.post("/admin/login", data={"username": user.username, "password": password,
-                                             "csrf_token": token})
-
-
-def enroll_kiosk(app, client, name="前台平板"):
-    """Enroll the test client as a kiosk device; returns (device, csrf token for the API)."""
-    from core.kiosk_auth import new_enrollment
-    with app.app_context(), db.connection_context():
-        device, code = new_enrollment(name, models.default_station())
-    token = csrf_token(client, "/kiosk/enroll/%s" % code)
-    response = client.post("/kiosk/enroll/%s" % code, data={"csrf_token": token})
-    assert response.status_code == 302
-    token = csrf_token_meta(client, "/kiosk/")
-    return device, token
-
-
-def csrf_token_meta(client, path):
-    """The CSRF token a kiosk page hands to its script (data-csrf attribute)."""
-    import re
-    html = client.get(path).get_data(as_text=True)
-    match = re.search(r'data-csrf="([^"]+)"', html)
-    assert match, "no CSRF token on %s" % path
-    return match.group(1)
-
-
-__all__ = ["gen_person", "gen_user", "login_as", "enroll_kiosk", "csrf_token", "PASSWORD",
-           "audit"]
+    with connected(app):
+        yield app

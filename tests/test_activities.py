@@ -8,22 +8,17 @@ import models
 from core import activities
 from core.attendance import record_attendance
 from core.clock import local_date
-from models import Activity, ActivitySeries, Attendance, AuditLog, KioskDevice, Person, db
-from tests.conftest import csrf_token, enroll_kiosk, gen_person, gen_user, local_today, login_as
+from core.stations import default_station
+from models import Activity, ActivitySeries, Attendance, AuditLog, KioskDevice, Person
+from tests.helpers import (connected, csrf_token, enroll_kiosk, gen_person, gen_user, local_today,
+                           login_as, sign_in)
 
 DAY = datetime.date(2026, 12, 3)
 
 
-def _staff(app, client, role="social_worker"):
-    with app.app_context(), db.connection_context():
-        user = gen_user(role)
-    assert login_as(client, user).status_code == 302
-    return user
-
-
 def _make_activity(name="国际残疾人日联欢会", kind="event", day=DAY, start="09:30", end="11:30",
                    user=None, **extra):
-    station = models.default_station()
+    station = default_station()
     fields = dict(name=name, kind=kind, day=day, start=datetime.time.fromisoformat(start),
                   end=datetime.time.fromisoformat(end) if end else None, place="活动室",
                   at_station=True, organiser="石·井和居驿站", capacity=None, notes="",
@@ -53,10 +48,10 @@ def _text(response):
 
 def test_staff_create_an_activity_and_see_it_listed(app, client):
     """Does a social worker's form create the activity, audited, and list it?"""
-    user = _staff(app, client)
+    user = sign_in(app, client, "social_worker")
     response = _post(client, "/admin/activities/new", _form())
     assert response.status_code == 302
-    with app.app_context(), db.connection_context():
+    with connected(app):
         activity = Activity.get()
         assert (activity.name, activity.kind, activity.local_date) == \
             ("手工编织小组", "group", datetime.date(2026, 12, 10))
@@ -74,7 +69,7 @@ def test_staff_create_an_activity_and_see_it_listed(app, client):
 
 def test_bad_activity_form_says_why_in_chinese_and_stores_nothing(app, client):
     """Does a form with no name, a bad date and an end before the start change nothing?"""
-    _staff(app, client)
+    sign_in(app, client, "social_worker")
     response = _post(client, "/admin/activities/new",
                      _form(name="  ", date="2026-13-45", start="14:00", end="13:00",
                            capacity="-3"))
@@ -86,22 +81,22 @@ def test_bad_activity_form_says_why_in_chinese_and_stores_nothing(app, client):
     response = _post(client, "/admin/activities/new", _form(start="14:00", end="13:00"))
     assert response.status_code == 422 and "结束时间必须晚于开始时间。" in _text(response)
     assert "二楼活动室" in _text(response)  # what was typed is kept
-    with app.app_context(), db.connection_context():
+    with connected(app):
         assert Activity.select().count() == 0
         assert not AuditLog.select().where(AuditLog.action == "activity.create").exists()
 
 
 def test_weekly_series_creates_its_sessions(app, client):
     """Does a weekly class of 4 sessions create 4 activities a week apart in one series?"""
-    _staff(app, client)
-    with app.app_context(), db.connection_context():
+    sign_in(app, client, "social_worker")
+    with connected(app):
         from core.demo import ensure_catalogue
         rehab = ensure_catalogue()[0]
     response = _post(client, "/admin/activities/new",
                      dict(_form(name="康复操课程", kind="class", weeks="4"),
                           services=[str(rehab.id)]))
     assert response.status_code == 302
-    with app.app_context(), db.connection_context():
+    with connected(app):
         series = ActivitySeries.get()
         sessions = list(Activity.select().where(Activity.series == series)
                         .order_by(Activity.starts_at))
@@ -117,14 +112,14 @@ def test_weekly_series_creates_its_sessions(app, client):
 
 def test_edit_changes_the_activity_and_keeps_the_before(app, client):
     """Does editing save the new details and audit the old ones?"""
-    _staff(app, client)
-    with app.app_context(), db.connection_context():
+    sign_in(app, client, "social_worker")
+    with connected(app):
         activity_id = _make_activity(name="政策宣讲").id
     response = _post(client, "/admin/activities/%d/edit" % activity_id,
                      _form(name="残疾人两项补贴政策宣讲", kind="event", date="2026-12-04",
                            start="15:00", end="", at_station="", place="社区广场"))
     assert response.status_code == 302
-    with app.app_context(), db.connection_context():
+    with connected(app):
         activity = Activity.get_by_id(activity_id)
         assert activity.name == "残疾人两项补贴政策宣讲"
         assert activity.local_date == datetime.date(2026, 12, 4)
@@ -137,18 +132,18 @@ def test_edit_changes_the_activity_and_keeps_the_before(app, client):
 
 def test_cancel_needs_a_reason_and_sends_kiosks_back_to_normal(app, client):
     """Is cancelling refused without a reason, and does it put its kiosk back in normal mode?"""
-    user = _staff(app, client)
+    user = sign_in(app, client, "social_worker")
     device, _token = enroll_kiosk(app, app.test_client())
-    with app.app_context(), db.connection_context():
+    with connected(app):
         activity = _make_activity()
         activities.use_kiosk_for(KioskDevice.get_by_id(device.id), activity, actor=user)
     response = _post(client, "/admin/activities/%d/cancel" % activity.id, {"reason": " "})
     assert response.status_code == 422 and "请填写原因。" in _text(response)
-    with app.app_context(), db.connection_context():
+    with connected(app):
         assert Activity.get_by_id(activity.id).cancelled_at is None
     response = _post(client, "/admin/activities/%d/cancel" % activity.id, {"reason": "暴雨"})
     assert response.status_code == 302
-    with app.app_context(), db.connection_context():
+    with connected(app):
         cancelled = Activity.get_by_id(activity.id)
         assert cancelled.cancelled_at is not None and cancelled.cancel_reason == "暴雨"
         assert KioskDevice.get_by_id(device.id).activity_id is None
@@ -161,15 +156,15 @@ def test_cancel_needs_a_reason_and_sends_kiosks_back_to_normal(app, client):
 
 def test_cancel_later_sessions_of_a_series(app, client):
     """Does 'also the later sessions' cancel this and later sessions, not earlier ones?"""
-    user = _staff(app, client)
-    with app.app_context(), db.connection_context():
-        station = models.default_station()
+    user = sign_in(app, client, "social_worker")
+    with connected(app):
+        station = default_station()
         fields = activities.parse_activity_form(_form(kind="class", weeks="5"), station)
         sessions = activities.create_activity(station, fields, actor=user)
     response = _post(client, "/admin/activities/%d/cancel" % sessions[2].id,
                      {"reason": "老师调走", "later": "1"})
     assert response.status_code == 302
-    with app.app_context(), db.connection_context():
+    with connected(app):
         states = [Activity.get_by_id(s.id).cancelled_at is not None for s in sessions]
     assert states == [False, False, True, True, True]
 
@@ -178,11 +173,11 @@ def test_cancel_later_sessions_of_a_series(app, client):
 
 def test_kiosk_scans_record_attendance_once_per_person(app, client):
     """Do repeated scans, by core and by an enrolled kiosk in activity mode, store one row each?"""
-    user = _staff(app, client)
+    user = sign_in(app, client, "social_worker")
     kiosk = app.test_client()
     device, token = enroll_kiosk(app, kiosk)
-    with app.app_context(), db.connection_context():
-        in_three_days = local_date(models.default_station()) + datetime.timedelta(days=3)
+    with connected(app):
+        in_three_days = local_date(default_station()) + datetime.timedelta(days=3)
         activity = _make_activity(day=in_three_days)
         resident, payload = gen_person("resident", name="张秀娟")
         other, other_payload = gen_person("resident", name="李建国")
@@ -200,7 +195,7 @@ def test_kiosk_scans_record_attendance_once_per_person(app, client):
                               headers={"X-CSRFToken": token})
         assert response.status_code == 200, response.get_json()
         assert response.get_json()["ok"]
-    with app.app_context(), db.connection_context():
+    with connected(app):
         rows = list(Attendance.select().where(Attendance.activity == activity))
         assert sorted(r.person_id for r in rows) == sorted([resident.id, other.id])
         assert KioskDevice.get_by_id(device.id).activity_id == activity.id
@@ -212,8 +207,8 @@ def test_kiosk_scans_record_attendance_once_per_person(app, client):
 
 def test_walk_in_existing_and_new_person(app, client):
     """Can staff add a registered person by name, and register a newcomer on the spot?"""
-    user = _staff(app, client, role="staff")
-    with app.app_context(), db.connection_context():
+    user = sign_in(app, client, "staff")
+    with connected(app):
         activity = _make_activity()
         known, _payload = gen_person("resident", name="王淑芬")
     page = _text(client.get("/admin/activities/%d?q=淑芬" % activity.id))
@@ -224,7 +219,7 @@ def test_walk_in_existing_and_new_person(app, client):
     response = _post(client, "/admin/activities/%d/walk-in" % activity.id,
                      {"name": "赵大海", "kind": "volunteer", "phone": "13800000000"})
     assert response.status_code == 302
-    with app.app_context(), db.connection_context():
+    with connected(app):
         newcomer = Person.get(Person.name == "赵大海")
         assert (newcomer.kind, newcomer.phone) == ("volunteer", "13800000000")
         assert newcomer.badges.count() == 1  # a badge, so next time they can scan
@@ -240,8 +235,8 @@ def test_walk_in_existing_and_new_person(app, client):
 
 def test_bad_walk_in_changes_nothing(app, client):
     """Is a walk-in with no name, or of another station's person, refused with nothing stored?"""
-    _staff(app, client)
-    with app.app_context(), db.connection_context():
+    sign_in(app, client, "social_worker")
+    with connected(app):
         activity = _make_activity()
         elsewhere = models.Station.create(code="other", name="别的驿站")
         stranger, _p = gen_person("resident", name="外站居民", station=elsewhere)
@@ -255,15 +250,15 @@ def test_bad_walk_in_changes_nothing(app, client):
     response = _post(client, "/admin/activities/%d/walk-in" % activity.id,
                      {"person_id": str(stranger.id)})
     assert response.status_code == 422 and "此人未在本驿站登记。" in _text(response)
-    with app.app_context(), db.connection_context():
+    with connected(app):
         assert Person.select().count() == people_before
         assert Attendance.select().count() == 0
 
 
 def test_void_attendance_with_reason_and_restore(app, client):
     """Is a voided attendance kept with its reason, left off the count, and restorable?"""
-    user = _staff(app, client)
-    with app.app_context(), db.connection_context():
+    user = sign_in(app, client, "social_worker")
+    with connected(app):
         activity = _make_activity()
         person, _p = gen_person("resident", name="刘德明")
         row, _c = record_attendance(activity, person)
@@ -272,19 +267,19 @@ def test_void_attendance_with_reason_and_restore(app, client):
     assert response.status_code == 422 and "请填写原因。" in _text(response)
     response = _post(client, path, {"reason": "扫错了卡"})
     assert response.status_code == 302
-    with app.app_context(), db.connection_context():
+    with connected(app):
         voided = Attendance.get_by_id(row.id)
         assert voided.voided_at is not None and voided.void_reason == "扫错了卡"
         assert voided.voided_by_id == user.id
         assert AuditLog.get(AuditLog.action == "attendance.void").detail == "扫错了卡"
-        figures = activities.activity_figures(models.default_station(), DAY, DAY)
+        figures = activities.activity_figures(default_station(), DAY, DAY)
         assert figures["attendances"] == 0 and figures["activities"] == 1
     page = _text(client.get("/admin/activities/%d" % activity.id))
     assert "签到名单 (0)" in page and "作废: 扫错了卡" in page
     response = _post(client, "/admin/activities/%d/walk-in" % activity.id,
                      {"person_id": str(person.id)})
     assert response.status_code == 302
-    with app.app_context(), db.connection_context():
+    with connected(app):
         assert Attendance.get_by_id(row.id).voided_at is None
         assert AuditLog.select().where(AuditLog.action == "attendance.restore").count() == 1
 
@@ -293,10 +288,10 @@ def test_void_attendance_with_reason_and_restore(app, client):
 
 def test_kiosk_cookie_alone_cannot_leave_activity_mode(app, client):
     """Does the admin's 'back to normal mode' refuse a kiosk without a staff login?"""
-    user = _staff(app, client)
+    user = sign_in(app, client, "social_worker")
     kiosk = app.test_client()
     device, token = enroll_kiosk(app, kiosk)
-    with app.app_context(), db.connection_context():
+    with connected(app):
         activity = _make_activity()
         activities.use_kiosk_for(KioskDevice.get_by_id(device.id), activity, actor=user)
     # The kiosk's own page hands out a valid CSRF token; it is still not a staff login.
@@ -308,19 +303,19 @@ def test_kiosk_cookie_alone_cannot_leave_activity_mode(app, client):
     assert response.status_code == 302 and "/admin/login" in response.headers["Location"]
     page = _text(kiosk.get("/kiosk/"))
     assert "/admin/" not in page and "恢复日常签到" not in page
-    with app.app_context(), db.connection_context():
+    with connected(app):
         assert KioskDevice.get_by_id(device.id).activity_id == activity.id
     # Staff can.
     response = _post(client, "/admin/activities/kiosks/%d/normal" % device.id, {})
     assert response.status_code == 302
-    with app.app_context(), db.connection_context():
+    with connected(app):
         assert KioskDevice.get_by_id(device.id).activity_id is None
         assert AuditLog.get(AuditLog.action == "kiosk.normal_mode").actor_id == user.id
 
 
 def test_district_admin_and_other_stations(app, client):
     """Is a role without manage_activities refused, and another station's activity not found?"""
-    with app.app_context(), db.connection_context():
+    with connected(app):
         elsewhere = models.Station.create(code="other", name="别的驿站")
         foreign = _make_activity(name="外站活动")
         foreign.station = elsewhere
@@ -329,16 +324,16 @@ def test_district_admin_and_other_stations(app, client):
     login_as(client, district)
     assert client.get("/admin/activities").status_code == 403
     other = app.test_client()
-    _staff(app, other)
+    sign_in(app, other, "social_worker")
     assert other.get("/admin/activities/%d" % foreign.id).status_code == 404
     assert other.get("/admin/activities/%d/sheet.pdf" % foreign.id).status_code == 404
 
 
 def test_cancelled_activity_takes_no_kiosk_or_walk_in(app, client):
     """Is a cancelled activity refused for activity mode and walk-ins?"""
-    user = _staff(app, client)
+    user = sign_in(app, client, "social_worker")
     device, _t = enroll_kiosk(app, app.test_client())
-    with app.app_context(), db.connection_context():
+    with connected(app):
         activity = _make_activity()
         activities.cancel_activity(activity, "取消", actor=user)
         person, _p = gen_person()
@@ -348,7 +343,7 @@ def test_cancelled_activity_takes_no_kiosk_or_walk_in(app, client):
     response = _post(client, "/admin/activities/%d/walk-in" % activity.id,
                      {"person_id": str(person.id)})
     assert response.status_code == 422
-    with app.app_context(), db.connection_context():
+    with connected(app):
         assert KioskDevice.get_by_id(device.id).activity_id is None
         assert Attendance.select().count() == 0
 
@@ -364,8 +359,8 @@ def _pdf_text(data, tmp_path):
 
 def test_sign_in_sheet_lists_exactly_the_attendees(app, client, tmp_path):
     """Does the 签到表 PDF carry the details and exactly the attendees (not voided, not others)?"""
-    user = _staff(app, client)
-    with app.app_context(), db.connection_context():
+    user = sign_in(app, client, "social_worker")
+    with connected(app):
         activity = _make_activity(name="助残日手工坊", kind="group", organiser="社工李敏")
         names = ["张秀娟", "欧阳丽娟", "何永刚"]
         present = [gen_person("volunteer" if n == "何永刚" else "resident", name=n)[0]
@@ -394,8 +389,8 @@ def test_sign_in_sheet_lists_exactly_the_attendees(app, client, tmp_path):
 def test_activity_figures_match_an_independent_count(app):
     """Do activity_figures agree with a count made by hand on generated data?"""
     rng = random.Random(8)
-    with app.app_context(), db.connection_context():
-        station = models.default_station()
+    with connected(app):
+        station = default_station()
         user = gen_user("social_worker")
         crowd = [gen_person(rng.choice(["resident", "resident", "volunteer"]))[0]
                  for _ in range(15)]
@@ -451,9 +446,9 @@ def test_scan_after_a_void_restores_the_attendance(app):
     """Does a kiosk scan of a person whose attendance staff voided count them again, audited?"""
     import datetime
     from core import activities, attendance
-    from models import Activity, AuditLog, Attendance, db, default_station, utcnow
-    from tests.conftest import gen_person, gen_user
-    with app.app_context(), db.connection_context():
+    from core.stations import default_station
+    from models import Activity, AuditLog, Attendance, utcnow
+    with connected(app):
         station = default_station()
         now = utcnow()
         activity = Activity.create(station=station, name="手工小组", kind="group", starts_at=now,

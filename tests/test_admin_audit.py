@@ -1,14 +1,14 @@
 """The audit log view: newest first, filterable by action, person and record."""
 import models
 from core import attendance, corrections
-from models import db
-from tests.conftest import gen_person, gen_user, login_as
+from core.stations import default_station
+from tests.helpers import connected, gen_person, gen_user, login_as
 
 
 def test_audit_log_filters(app, client):
     """Can an administrator find a correction by its action and by its record number?"""
-    with app.app_context(), db.connection_context():
-        station = models.default_station()
+    with connected(app):
+        station = default_station()
         admin = gen_user("admin", username="boss")
         resident, _ = gen_person("resident")
         visit, _ = attendance.check_in(resident, station,
@@ -31,7 +31,7 @@ def test_audit_log_filters(app, client):
 def test_a_station_admin_sees_only_their_stations_rows(app, client):
     """Does a station's administrator see their station's audit rows, and none of the
     district's (rows with no station) or another station's, nor their action names?"""
-    with app.app_context(), db.connection_context():
+    with connected(app):
         other = models.Station.create(code="HJ2", name="和居二号驿站")
         admin = gen_user("admin", username="station-boss")
         models.audit("district.secret_action", actor_label="district-boss",

@@ -6,30 +6,24 @@ import json
 import pytest
 
 from core import people
-from models import AuditLog, Badge, Consent, Person, db
+from models import AuditLog, Badge, Consent, Person
 from station_admin.roles import can
-from tests.conftest import csrf_token, gen_person, gen_user, local_today, login_as
+from tests.helpers import connected, csrf_token, gen_person, local_today, sign_in
 from tests.test_roles import admin_routes, arrange, build_url
 
 ID_NUMBER = "50010219480517201X"
 CARD = ID_NUMBER + "43"
 
 
-def sign_in(app, client, role):
-    with app.app_context(), db.connection_context():
-        user = gen_user(role)
-    login_as(client, user)
-    return user, csrf_token(client, "/admin/")
-
-
 def test_register_a_person(app, client):
     """Can staff register a resident, who then has a badge, and find them by name or phone?"""
-    user, token = sign_in(app, client, "staff")
+    user = sign_in(app, client, "staff")
+    token = csrf_token(client, "/admin/")
     response = client.post("/admin/people/new", data={
         "csrf_token": token, "kind": "resident", "name": "周凤英", "sex": "女",
         "birth_date": "1950-06-01", "phone": "13800001111", "address": "石井坡 3 号"})
     assert response.status_code == 302
-    with app.app_context(), db.connection_context():
+    with connected(app):
         person = Person.get(Person.name == "周凤英")
         assert (person.kind, person.phone, person.birth_date) == (
             "resident", "13800001111", datetime.date(1950, 6, 1))
@@ -42,29 +36,31 @@ def test_register_a_person(app, client):
 
 def test_register_bad_input(app, client):
     """Do an empty name, a phone with letters and a future birth date each get a message?"""
-    _user, token = sign_in(app, client, "staff")
+    sign_in(app, client, "staff")
+    token = csrf_token(client, "/admin/")
     response = client.post("/admin/people/new", data={
         "csrf_token": token, "kind": "resident", "name": " ", "phone": "call me",
         "birth_date": "2999-01-01"})
     html = response.get_data(as_text=True)
     assert response.status_code == 422
     assert "请填写姓名" in html and "电话号码" in html and "出生日期" in html
-    with app.app_context(), db.connection_context():
+    with connected(app):
         assert Person.select().count() == 0
 
 
 def test_edit_keeps_the_old_values_in_the_audit_log(app, client):
     """Does an edit store the new phone and keep the old one in the audit log?"""
-    with app.app_context(), db.connection_context():
+    with connected(app):
         person, _ = gen_person("resident", name="吴国庆")
         person.phone = "13900000000"
         person.save()
-    _user, token = sign_in(app, client, "staff")
+    sign_in(app, client, "staff")
+    token = csrf_token(client, "/admin/")
     response = client.post("/admin/people/%d/edit" % person.id, data={
         "csrf_token": token, "kind": "resident", "name": "吴国庆", "phone": "13911112222",
         "active": "1"})
     assert response.status_code == 302
-    with app.app_context(), db.connection_context():
+    with connected(app):
         assert Person.get_by_id(person.id).phone == "13911112222"
         row = AuditLog.get(AuditLog.action == "person.update")
         assert json.loads(row.before) == {"phone": "13900000000"}
@@ -73,22 +69,23 @@ def test_edit_keeps_the_old_values_in_the_audit_log(app, client):
 
 def test_consent_for_a_child_needs_a_guardian(app, client):
     """Is a consent for an under-14 refused unless a guardian gives it, then recorded with who?"""
-    with app.app_context(), db.connection_context():
+    with connected(app):
         child, _ = gen_person("resident", name="孙小龙")
         child.birth_date = local_today().replace(year=local_today().year - 10)
         child.save()
-    user, token = sign_in(app, client, "social_worker")
+    user = sign_in(app, client, "social_worker")
+    token = csrf_token(client, "/admin/")
     today = local_today().isoformat()
     response = client.post("/admin/people/%d/consent" % child.id, data={
         "csrf_token": token, "scope": "sensitive", "method": "paper", "given_by": "self",
         "given_on": today}, follow_redirects=True)
     assert "须由监护人" in response.get_data(as_text=True)
-    with app.app_context(), db.connection_context():
+    with connected(app):
         assert Consent.select().count() == 0
     client.post("/admin/people/%d/consent" % child.id, data={
         "csrf_token": token, "scope": "sensitive", "method": "paper", "given_by": "guardian",
         "guardian_name": "孙建军", "given_on": today})
-    with app.app_context(), db.connection_context():
+    with connected(app):
         consent = Consent.get(Consent.person == child.id)
         assert (consent.given_by, consent.guardian_name, consent.recorded_by_id) == (
             "guardian", "孙建军", user.id)
@@ -98,13 +95,14 @@ def test_consent_for_a_child_needs_a_guardian(app, client):
 
 def test_sensitive_data_needs_consent_and_each_view_is_audited(app, client):
     """Is sensitive data refused without consent, saved with it, and every view audited?"""
-    with app.app_context(), db.connection_context():
+    with connected(app):
         person, _ = gen_person("resident", name="黄文华")
-    user, token = sign_in(app, client, "social_worker")
+    user = sign_in(app, client, "social_worker")
+    token = csrf_token(client, "/admin/")
     response = client.post("/admin/people/%d/sensitive/edit" % person.id, data={
         "csrf_token": token, "disability_card": CARD})
     assert response.status_code == 422 and "请先记录同意" in response.get_data(as_text=True)
-    with app.app_context(), db.connection_context():
+    with connected(app):
         assert Person.get_by_id(person.id).disability_card == ""
         Consent.create(person=person, method="paper", given_on=local_today())
     response = client.post("/admin/people/%d/sensitive/edit" % person.id, data={
@@ -115,7 +113,7 @@ def test_sensitive_data_needs_consent_and_each_view_is_audited(app, client):
         "csrf_token": token, "disability_card": CARD, "id_type": "居民身份证",
         "id_number": ID_NUMBER})
     assert response.status_code == 302
-    with app.app_context(), db.connection_context():
+    with connected(app):
         stored = Person.get_by_id(person.id)
         assert (stored.disability_category, stored.disability_level) == (4, 3)
         assert stored.id_number == ID_NUMBER
@@ -126,7 +124,7 @@ def test_sensitive_data_needs_consent_and_each_view_is_audited(app, client):
     assert CARD in html and "肢体" in html and "三级" in html
     assert CARD not in client.get("/admin/people/%d" % person.id).get_data(as_text=True)
     client.get("/admin/people/%d/sensitive" % person.id)
-    with app.app_context(), db.connection_context():
+    with connected(app):
         rows = list(AuditLog.select().where(AuditLog.action == "person.view_sensitive"))
         assert len(rows) == views + 2
         assert all(r.actor_id == user.id and r.object_id == person.id for r in rows[-2:])
@@ -134,15 +132,16 @@ def test_sensitive_data_needs_consent_and_each_view_is_audited(app, client):
 
 def test_withdrawing_consent_removes_sensitive_data(app, client):
     """When the only sensitive-data consent is withdrawn, is the sensitive data removed?"""
-    with app.app_context(), db.connection_context():
+    with connected(app):
         person, _ = gen_person("resident")
         consent = Consent.create(person=person, method="paper", given_on=local_today())
         people.set_sensitive(person, card=CARD)
         person.save()
-    _user, token = sign_in(app, client, "social_worker")
+    sign_in(app, client, "social_worker")
+    token = csrf_token(client, "/admin/")
     client.post("/admin/people/%d/consent/%d/withdraw" % (person.id, consent.id),
                 data={"csrf_token": token})
-    with app.app_context(), db.connection_context():
+    with connected(app):
         stored = Person.get_by_id(person.id)
         assert stored.disability_card == "" and stored.disability_category is None
         assert Consent.get_by_id(consent.id).withdrawn_at is not None
@@ -165,7 +164,7 @@ def _texts(response):
 def test_sensitive_fields_never_shown_to_roles_without_the_right(app, client, role):
     """Does no page or export a staff member or district admin may open show sensitive data?"""
     values = arrange(app)
-    with app.app_context(), db.connection_context():
+    with connected(app):
         person = Person.get_by_id(values["person_id"])
         people.set_sensitive(person, card=CARD, id_type="居民身份证", id_number=ID_NUMBER)
         person.save()

@@ -2,6 +2,8 @@
 import os
 
 from app import create_app
+from core.database import is_sqlite
+from tests.helpers import connected
 
 
 def test_defaults_then_instance_config_then_environment(tmp_path, monkeypatch):
@@ -37,8 +39,7 @@ def test_secret_key_generated_once_into_instance_folder(tmp_path):
 
 def test_sqlite_pragmas_on_every_connection(app):
     """Does every SQLite connection run in WAL mode with foreign keys and a busy timeout?"""
-    import models
-    if not models.is_sqlite():
+    if not is_sqlite():
         return
     database = app.extensions["database"]
     with database.connection_context():
@@ -73,11 +74,11 @@ def test_default_station_follows_the_configuration(app, runner):
     """Do the configured name, time zone and closing time reach the station at init-db?"""
     import datetime
 
-    from models import AuditLog, Station, db
+    from models import AuditLog, Station
     app.config.update(STATION_NAME="和居二号驿站", CLOSING_TIME="18:30",
                       STATION_TIMEZONE="Asia/Urumqi")
     assert runner.invoke(args=["init-db"]).exit_code == 0
-    with app.app_context(), db.connection_context():
+    with connected(app):
         station = Station.get(Station.code == app.config["STATION_CODE"])
         assert station.name == "和居二号驿站" and station.timezone == "Asia/Urumqi"
         assert station.closing_time == datetime.time(18, 30)

@@ -1,11 +1,11 @@
 """Signing in and out of the admin view."""
-from models import StaffUser, db
-from tests.conftest import PASSWORD, csrf_token, gen_user, login_as
+from models import StaffUser
+from tests.helpers import PASSWORD, connected, csrf_token, gen_user, login_as
 
 
 def test_login_and_logout(app, client):
     """Can staff sign in, see today, and sign out again?"""
-    with app.app_context(), db.connection_context():
+    with connected(app):
         user = gen_user("staff")
     assert client.get("/admin/").status_code == 302
     response = login_as(client, user)
@@ -19,7 +19,7 @@ def test_login_and_logout(app, client):
 
 def test_wrong_password(app, client):
     """Does a wrong password get a clear message in Chinese and no session?"""
-    with app.app_context(), db.connection_context():
+    with connected(app):
         user = gen_user("staff")
     response = login_as(client, user, password="wrong password")
     assert response.status_code == 401
@@ -29,7 +29,7 @@ def test_wrong_password(app, client):
 
 def test_login_without_csrf_refused(app, client):
     """Is a login form posted without its CSRF token refused?"""
-    with app.app_context(), db.connection_context():
+    with connected(app):
         user = gen_user("staff")
     response = client.post("/admin/login", data={"username": user.username,
                                                  "password": PASSWORD})
@@ -41,7 +41,7 @@ def test_login_without_csrf_refused(app, client):
 def test_wait_after_repeated_failures(app, client):
     """After too many wrong passwords from one device, must that device wait, even with the
     right password, and is it told for how long?"""
-    with app.app_context(), db.connection_context():
+    with connected(app):
         user = gen_user("staff")
     for _ in range(app.config["LOGIN_MAX_FAILURES"]):
         login_as(client, user, password="nope nope")
@@ -53,7 +53,7 @@ def test_wait_after_repeated_failures(app, client):
 
 def test_next_parameter_cannot_leave_the_site(app, client):
     """Does a crafted ?next= send a signed-in user only inside /admin?"""
-    with app.app_context(), db.connection_context():
+    with connected(app):
         user = gen_user("staff")
     token = csrf_token(client)
     response = client.post("/admin/login?next=//evil.example/x",

@@ -12,22 +12,23 @@ import pytest
 
 import models
 from app import create_app
-from core import attendance, backup, clock, people
-from models import Badge, Person, Visit, db
-from tests.conftest import TEST_DATABASE_URL, gen_person
+from core import attendance, backup, backup_engines, backup_files, backup_rotation, clock, people
+from core.database import close_database
+from core.stations import default_station
+from models import Badge, Person, Visit
+from tests.helpers import TEST_DATABASE_URL, connected, gen_person, reset_postgres
 
 
 def _fresh_app(tmp_path, name="fresh"):
     """A new station server on a new instance folder (an empty PostgreSQL schema on PG)."""
     if TEST_DATABASE_URL:
-        from tests.conftest import _reset_postgres
-        _reset_postgres(TEST_DATABASE_URL)
+        reset_postgres(TEST_DATABASE_URL)
     return create_app({"TESTING": True, "DEMO_DATA": False, "DATABASE_URL": TEST_DATABASE_URL},
                       instance_path=str(tmp_path / name))
 
 
 def _backups(app):
-    return [path for _, path in backup.list_backups(backup.backup_dir(app))]
+    return [path for _, path in backup_files.list_backups(backup_files.backup_dir(app))]
 
 
 class CheckInLoop(threading.Thread):
@@ -42,8 +43,8 @@ class CheckInLoop(threading.Thread):
 
     def run(self):
         try:
-            with self.app.app_context(), db.connection_context():
-                station = models.default_station()
+            with connected(self.app):
+                station = default_station()
                 days_back = 0
                 while not self.stop.is_set():
                     at = models.utcnow() - datetime.timedelta(days=days_back)
@@ -63,10 +64,10 @@ class CheckInLoop(threading.Thread):
 def test_backup_while_checking_in_then_restore_into_a_fresh_instance(app, runner, tmp_path):
     """Does a backup made while people keep checking in hold every check-in acknowledged
     before it began, once restored into a brand-new instance, with badges that still print?"""
-    with app.app_context(), db.connection_context():
+    with connected(app):
         residents = [gen_person("resident") for _ in range(20)]
         payloads = {person.id: payload for person, payload in residents}
-        station_code = models.default_station().code
+        station_code = default_station().code
     loop = CheckInLoop(app, list(payloads))
     loop.start()
     try:
@@ -95,12 +96,12 @@ def test_backup_while_checking_in_then_restore_into_a_fresh_instance(app, runner
     result = fresh.test_cli_runner().invoke(args=["restore", made, "--yes"])
     assert result.exit_code == 0, result.output
     assert "Restored" in result.output
-    models.close_database(fresh.extensions["database"])
+    close_database(fresh.extensions["database"])
 
     restarted = create_app({"TESTING": True, "DEMO_DATA": False,
                             "DATABASE_URL": TEST_DATABASE_URL},
                            instance_path=str(tmp_path / "fresh"))
-    with restarted.app_context(), db.connection_context():
+    with connected(restarted):
         stored = {v.id: (v.person_id, v.local_date) for v in Visit.select()}
         for _, visit_id, person_id, day in before:
             assert stored.get(visit_id) == (person_id, day), "check-in %d lost" % visit_id
@@ -110,35 +111,35 @@ def test_backup_while_checking_in_then_restore_into_a_fresh_instance(app, runner
         for person_id, payload in payloads.items():
             badge = people.current_badge(Person.get_by_id(person_id))
             assert people.badge_payload(badge) == payload
-    models.close_database(restarted.extensions["database"])
+    close_database(restarted.extensions["database"])
 
 
 def test_restore_keeps_what_it_replaces(app, runner, tmp_path):
     """After a restore, is the data it replaced kept in a before-restore file that restores too?"""
-    with app.app_context(), db.connection_context():
+    with connected(app):
         kept, _ = gen_person("resident", name="备份前居民")
     assert runner.invoke(args=["backup"]).exit_code == 0
     [made] = _backups(app)
-    with app.app_context(), db.connection_context():
+    with connected(app):
         later, _ = gen_person("resident", name="备份后居民")
-        attendance.check_in(later, models.default_station())
+        attendance.check_in(later, default_station())
     result = runner.invoke(args=["restore", made, "--yes"])
     assert result.exit_code == 0, result.output
-    saved = [os.path.join(backup.backup_dir(app), n) for n in os.listdir(backup.backup_dir(app))
-             if n.startswith(backup.BEFORE_RESTORE_PREFIX)]
+    saved = [os.path.join(backup_files.backup_dir(app), n) for n in os.listdir(backup_files.backup_dir(app))
+             if n.startswith(backup_files.BEFORE_RESTORE_PREFIX)]
     assert len(saved) == 1 and saved[0] in result.output
-    with app.app_context(), db.connection_context():
+    with connected(app):
         assert [p.name for p in Person.select().order_by(Person.id)] == ["备份前居民"]
         assert Visit.select().count() == 0
     result = runner.invoke(args=["restore", saved[0], "--yes"])
     assert result.exit_code == 0, result.output
-    with app.app_context(), db.connection_context():
+    with connected(app):
         assert [p.name for p in Person.select().order_by(Person.id)] == ["备份前居民", "备份后居民"]
         assert Visit.select().where(Visit.person == later.id).count() == 1
 
 
 def _state(app):
-    with app.app_context(), db.connection_context():
+    with connected(app):
         return (Person.select().count(), Visit.select().count(), Badge.select().count())
 
 
@@ -166,7 +167,7 @@ if not TEST_DATABASE_URL:  # a SQLite file's own history is read too, not only t
 @pytest.mark.parametrize("damage, words", DAMAGES)
 def test_bad_backup_file_is_refused_and_nothing_changes(app, runner, tmp_path, damage, words):
     """Is a damaged, foreign or too-new backup refused with a reason, changing nothing?"""
-    with app.app_context(), db.connection_context():
+    with connected(app):
         gen_person("resident")
     assert runner.invoke(args=["backup"]).exit_code == 0
     [made] = _backups(app)
@@ -205,22 +206,22 @@ def test_bad_backup_file_is_refused_and_nothing_changes(app, runner, tmp_path, d
                 return json.dumps(manifest).encode()
             return data
         _repack(made, bad, change)
-    with app.app_context(), db.connection_context():
+    with connected(app):
         gen_person("resident")
     state = _state(app)
     result = runner.invoke(args=["restore", bad, "--yes"])
     assert result.exit_code != 0
     assert words in result.output
     assert _state(app) == state
-    assert not [n for n in os.listdir(backup.backup_dir(app))
-                if n.startswith(backup.BEFORE_RESTORE_PREFIX)]
+    assert not [n for n in os.listdir(backup_files.backup_dir(app))
+                if n.startswith(backup_files.BEFORE_RESTORE_PREFIX)]
 
 
 def test_restore_asks_before_replacing(app, runner):
     """Without --yes, does restore ask, and does answering no change nothing?"""
     assert runner.invoke(args=["backup"]).exit_code == 0
     [made] = _backups(app)
-    with app.app_context(), db.connection_context():
+    with connected(app):
         gen_person("resident")
     state = _state(app)
     result = runner.invoke(args=["restore", made], input="n\n")
@@ -239,17 +240,17 @@ def test_rotation_keeps_daily_weekly_monthly():
     first = datetime.datetime(2026, 1, 1, 19, 0)
     stamps = [first + datetime.timedelta(days=d) for d in range(120)]  # to Thursday 30 April
     stamps.append(datetime.datetime(2026, 4, 30, 21, 0))  # a second copy on the last day
-    keep = backup.rotation_keep(stamps, daily=7, weekly=5, monthly=12)
+    keep = backup_rotation.rotation_keep(stamps, daily=7, weekly=5, monthly=12)
     at = lambda month, day: datetime.datetime(2026, month, day, 19, 0)  # noqa: E731
     expected = {datetime.datetime(2026, 4, 30, 21, 0)}
     expected |= {at(4, d) for d in range(24, 30)}               # the last 7 days
     expected |= {at(4, 19), at(4, 12), at(4, 5)}                # Sundays of 3 more weeks
     expected |= {at(3, 31), at(2, 28), at(1, 31)}               # month ends
     assert keep == expected
-    assert backup.rotation_keep(stamps, 0, 0, 0) == {stamps[-1]}
+    assert backup_rotation.rotation_keep(stamps, 0, 0, 0) == {stamps[-1]}
     # Grouped by the station's day: 19:00 UTC is 03:00 the next day in Chongqing.
     from zoneinfo import ZoneInfo
-    local = backup.rotation_keep(stamps, 1, 0, 0, ZoneInfo("Asia/Shanghai"))
+    local = backup_rotation.rotation_keep(stamps, 1, 0, 0, ZoneInfo("Asia/Shanghai"))
     assert local == {stamps[-1]}
 
 
@@ -264,7 +265,7 @@ def test_backup_command_rotates_old_copies(app, runner):
             backup.make_backup(app, now=now - datetime.timedelta(days=days))
         result = runner.invoke(args=["backup"])
     assert result.exit_code == 0, result.output
-    kept = [made for made, _ in backup.list_backups(backup.backup_dir(app))]
+    kept = [made for made, _ in backup_files.list_backups(backup_files.backup_dir(app))]
     assert len(kept) == 3
     assert kept[0] > now - datetime.timedelta(minutes=1)
     assert kept[1].date() == (now - datetime.timedelta(days=1)).date()
@@ -289,7 +290,7 @@ def test_backup_is_one_checked_file_with_the_keys(app, runner):
     assert manifest["migrations"][0] == "0001_initial"
     if TEST_DATABASE_URL:
         import subprocess
-        listing = subprocess.run([backup.pg_tool("pg_restore"), "--list", copy],
+        listing = subprocess.run([backup_engines.pg_tool("pg_restore"), "--list", copy],
                                  capture_output=True, text=True, check=True).stdout
         assert "TABLE DATA public visit" in listing
     else:

@@ -14,8 +14,8 @@ import zxingcpp
 from PIL import Image, ImageChops, ImageDraw, ImageFilter, ImageStat
 
 from core import badge_print, badge_sheets, badges, fonts
-from models import AuditLog, Badge, Station, db
-from tests.conftest import csrf_token, gen_person, gen_user, login_as
+from models import AuditLog, Badge, Station
+from tests.helpers import connected, csrf_token, gen_person, gen_user, login_as
 
 CAMERA_PX_PER_MM = 1280 / (2 * 400 * math.tan(math.radians(35)))
 CARD_ON_CAMERA = (round(85.6 * CAMERA_PX_PER_MM), round(54 * CAMERA_PX_PER_MM))  # (196, 123)
@@ -138,7 +138,7 @@ def test_phone_picture_decodes_on_a_phone_screen_seen_by_the_camera():
 def test_sheet_of_50_from_the_admin_screen_decodes_from_the_300_dpi_pdf(app, client):
     """Does every one of 50 badges printed on A4 sheets read from the PDF rendered at 300 dpi,
     and are exactly those 50 marked printed and audited?"""
-    with app.app_context(), db.connection_context():
+    with connected(app):
         expected = {gen_person(kind="volunteer" if i % 5 == 0 else "resident")[1]
                     for i in range(50)}
         admin = gen_user("admin")
@@ -157,7 +157,7 @@ def test_sheet_of_50_from_the_admin_screen_decodes_from_the_300_dpi_pdf(app, cli
         assert len(texts) == 10
         read += texts
     assert sorted(read) == sorted(expected)
-    with app.app_context(), db.connection_context():
+    with connected(app):
         assert Badge.select().where(Badge.printed_at.is_null(False)).count() == 50
         assert AuditLog.select().where(AuditLog.action == "badge.print").count() == 50
 
@@ -282,7 +282,7 @@ def test_bench_reports_the_ratio(capsys):
 
 def test_other_station_badge_prints_its_own_station_name(app):
     """Does a person of a second station get that station's name on the card?"""
-    with app.app_context(), db.connection_context():
+    with connected(app):
         other = Station.create(code="second", name="第二驿站")
         person, payload = gen_person(station=other)
         image = Image.open(io.BytesIO(badge_print.badge_png(person, person.badges[0])))
@@ -294,9 +294,7 @@ def test_other_station_badge_prints_its_own_station_name(app):
 
 def test_batch_page_preselects_ids_from_the_roster_import(app, client):
     """Does /admin/badges?ids=… (the import's 'print everyone imported') tick exactly those people?"""
-    from models import db
-    from tests.conftest import gen_person, gen_user, login_as
-    with app.app_context(), db.connection_context():
+    with connected(app):
         chosen = [gen_person()[0] for _ in range(2)]
         other, _ = gen_person()
         user = gen_user("staff")

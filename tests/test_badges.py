@@ -10,8 +10,10 @@ from PIL import Image
 
 import models
 from core import badges, people
+from core.database import is_sqlite
 from models import AuditLog, Badge, Person, Station, db
-from tests.conftest import csrf_token, enroll_kiosk, gen_person, gen_user, login_as
+from tests.helpers import (connected, csrf_token, enroll_kiosk, gen_person, gen_user, login_as,
+                           sign_in)
 
 
 def scan(client, csrf, payload):
@@ -80,7 +82,7 @@ def test_kiosk_refuses_reissued_revoked_and_forged_badges(app, client):
     """Is a reissued badge's old code refused, a revoked one refused, a forged one of the right
     shape refused, the new one accepted, and no token written to the audit log?"""
     device, csrf = enroll_kiosk(app, client)
-    with app.app_context(), db.connection_context():
+    with connected(app):
         reissued, old_payload = gen_person(name="王芳")
         new_badge = people.issue_badge(reissued, actor_label="test", reason="lost")
         new_payload = people.badge_payload(new_badge)
@@ -103,7 +105,7 @@ def test_kiosk_refuses_reissued_revoked_and_forged_badges(app, client):
     response = scan(client, csrf, new_payload)
     assert response.status_code == 200 and response.get_json()["ok"] is True
 
-    with app.app_context(), db.connection_context():
+    with connected(app):
         log = [(a.action, a.before, a.after, a.detail) for a in AuditLog.select()]
         text = json.dumps(log, ensure_ascii=False)
         assert "kiosk.revoked_badge" in text and "kiosk.unknown_badge" in text
@@ -115,7 +117,7 @@ def test_badge_from_a_stolen_database_is_refused(app, client):
     """Can someone holding the database (hashes, ids, serials) but not the badge key make a
     badge that the kiosk accepts? (They can only guess the key.)"""
     device, csrf = enroll_kiosk(app, client)
-    with app.app_context(), db.connection_context():
+    with connected(app):
         person, _ = gen_person()
         badge = people.current_badge(person)
         stored = badge.token_hash
@@ -131,7 +133,7 @@ def _dump_every_table():
         for row in model.select().dicts():
             parts.append(json.dumps(row, ensure_ascii=False, default=str))
     text = "\n".join(parts)
-    if models.is_sqlite():
+    if is_sqlite():
         text += "\n".join(db.obj.connection().iterdump())
     return text
 
@@ -139,7 +141,7 @@ def _dump_every_table():
 def test_database_holds_no_token(app, client):
     """After issuing, reissuing, revoking, printing and downloading, does any table hold a
     token or payload from which a badge could be made?"""
-    with app.app_context(), db.connection_context():
+    with connected(app):
         admin = gen_user("admin")
         made = []
         for i in range(4):
@@ -154,11 +156,11 @@ def test_database_holds_no_token(app, client):
         "csrf_token": form_token(client), "scope": "unprinted", "layout": "a4"})
     assert response.mimetype == "application/pdf"
     first = made[0]
-    with app.app_context(), db.connection_context():
+    with connected(app):
         first_person = Badge.select().order_by(Badge.id).first().person_id
     assert client.get("/admin/people/%d/badge/download.png?name=full" % first_person
                       ).status_code == 200
-    with app.app_context(), db.connection_context():
+    with connected(app):
         dump = _dump_every_table()
         assert Badge.select().count() == 6
     assert dump  # the dump is not empty: it holds the hashes
@@ -173,19 +175,18 @@ def test_database_holds_no_token(app, client):
 
 @pytest.fixture
 def admin_client(app, client):
-    with app.app_context(), db.connection_context():
-        user = gen_user("admin")
-    login_as(client, user)
+    """The test client, signed in with a new administrator account."""
+    sign_in(app, client)
     return client
 
 
 def _person(app, name="欧阳小娟", kind="resident", station=None):
-    with app.app_context(), db.connection_context():
+    with connected(app):
         return gen_person(kind=kind, name=name, station=station)
 
 
 def _audit_actions(app):
-    with app.app_context(), db.connection_context():
+    with connected(app):
         return [a.action for a in AuditLog.select().order_by(AuditLog.id)]
 
 
@@ -193,7 +194,7 @@ def test_who_may_manage_badges(app, client):
     """Is a signed-out visitor sent to sign in, a district admin refused, staff let in?"""
     person, _ = _person(app)
     assert client.get("/admin/people/%d/badge" % person.id).status_code == 302
-    with app.app_context(), db.connection_context():
+    with connected(app):
         district = gen_user("district_admin")
         staff = gen_user("staff")
     login_as(client, district)
@@ -219,7 +220,7 @@ def test_person_badge_page_shows_the_badge(app, admin_client):
 
 def test_other_station_and_unknown_people_are_not_found(app, admin_client):
     """Is a person of another station, or no person at all, a 404?"""
-    with app.app_context(), db.connection_context():
+    with connected(app):
         other = Station.create(code="other", name="别的驿站")
     person, _ = _person(app, station=other)
     assert admin_client.get("/admin/people/%d/badge" % person.id).status_code == 404
@@ -256,7 +257,7 @@ def test_reissue_from_the_admin_screen(app, admin_client):
         follow_redirects=True)
     html = response.get_data(as_text=True)
     assert "已补发新服务卡" in html and "旧服务卡已立即作废" in html
-    with app.app_context(), db.connection_context():
+    with connected(app):
         current = people.current_badge(person)
         assert current.serial == 2
         old = Badge.get((Badge.person == person.id) & (Badge.serial == 1))
@@ -284,7 +285,7 @@ def test_revoke_needs_a_reason(app, admin_client):
     response = admin_client.post("/admin/people/%d/badge/revoke" % person.id,
                                  data={"csrf_token": token, "reason": "x" * 201})
     assert response.status_code == 400
-    with app.app_context(), db.connection_context():
+    with connected(app):
         assert people.current_badge(person) is not None
     assert "badge.revoke" not in _audit_actions(app)
     response = admin_client.post("/admin/people/%d/badge/revoke" % person.id,
@@ -315,7 +316,7 @@ def test_print_one_card_pdf_marks_it_printed(app, admin_client):
     assert len(document) == 1
     image = document[0].render(scale=300 / 72).to_pil()
     assert zxingcpp.read_barcodes(image)[0].text == payload
-    with app.app_context(), db.connection_context():
+    with connected(app):
         assert people.current_badge(person).printed_at is not None
         row = AuditLog.get(AuditLog.action == "badge.print")
         assert "card" in row.detail and "full" in row.detail
@@ -337,7 +338,7 @@ def test_html_print_view(app, admin_client):
     assert html.count('class="print-card"') == 2
     assert "王*" in html and "李*国" in html and "李建国" not in html.split("<main")[1]
     assert "<script>" not in html and 'style="' not in html
-    with app.app_context(), db.connection_context():
+    with connected(app):
         assert Badge.select().where(Badge.printed_at.is_null(False)).count() == 2
 
 
@@ -379,7 +380,7 @@ def test_bad_batch_requests_change_nothing(app, admin_client, form, message):
     response = admin_client.post("/admin/badges/print", data=data)
     assert response.status_code == 400
     assert message in response.get_data(as_text=True)
-    with app.app_context(), db.connection_context():
+    with connected(app):
         assert Badge.select().where(Badge.printed_at.is_null(False)).count() == 0
     assert "badge.print" not in _audit_actions(app)
 
@@ -387,7 +388,7 @@ def test_bad_batch_requests_change_nothing(app, admin_client, form, message):
 def test_person_without_a_badge_cannot_be_batch_printed(app, admin_client):
     """Is a person whose badge was revoked named in the refusal, and can they be issued one?"""
     person, _ = _person(app, "周敏")
-    with app.app_context(), db.connection_context():
+    with connected(app):
         people.revoke_badge(people.current_badge(person), actor_label="test", reason="lost")
     response = admin_client.post("/admin/badges/print", data={
         "csrf_token": form_token(admin_client), "person": str(person.id)})
@@ -402,13 +403,13 @@ def test_a_stored_name_no_font_can_draw_still_prints(app, admin_client):
     """Does a full name stored with a character no font here has (saved before names were
     checked) print, with 〓 in its place, and is the print recorded?"""
     person, _ = _person(app, "王明")
-    with app.app_context(), db.connection_context():
+    with connected(app):
         Person.update(name="王\ue000明").where(Person.id == person.id).execute()
     token = form_token(admin_client, person.id)
     response = admin_client.post("/admin/people/%d/badge/print" % person.id, data={
         "csrf_token": token, "layout": "card", "name": "full"})
     assert response.status_code == 200 and response.mimetype == "application/pdf"
-    with app.app_context(), db.connection_context():
+    with connected(app):
         assert people.current_badge(person).printed_at is not None
     response = admin_client.get("/admin/people/%d/badge/preview.png?name=full" % person.id)
     assert response.status_code == 200 and response.mimetype == "image/png"

@@ -1,8 +1,8 @@
 """The thin path: a badge read at the kiosk becomes a check-in that staff see in the log."""
 import json
 
-from models import AuditLog, Visit, db
-from tests.conftest import enroll_kiosk, gen_person, gen_user, login_as
+from models import AuditLog, Visit
+from tests.helpers import connected, enroll_kiosk, gen_person, gen_user, login_as
 
 
 def scan(client, token, payload, client_id="c" * 32, source="scanner"):
@@ -12,13 +12,13 @@ def scan(client, token, payload, client_id="c" * 32, source="scanner"):
 
 
 def count_visits(app):
-    with app.app_context(), db.connection_context():
+    with connected(app):
         return Visit.select().count()
 
 
 def test_scan_checks_in_and_staff_see_it(app, client):
     """Does a scanned badge check the resident in, show a masked name, and appear in the log?"""
-    with app.app_context(), db.connection_context():
+    with connected(app):
         person, payload = gen_person("resident", name="张秀娟")
     _, token = enroll_kiosk(app, client)
     response = scan(client, token, payload)
@@ -29,7 +29,7 @@ def test_scan_checks_in_and_staff_see_it(app, client):
     assert "张*娟".encode() in response.data  # UTF-8, not \u escapes
     assert "张秀娟" not in response.get_data(as_text=True)
     staff = app.test_client()
-    with app.app_context(), db.connection_context():
+    with connected(app):
         user = gen_user("staff")
     login_as(staff, user)
     html = staff.get("/admin/").get_data(as_text=True)
@@ -38,7 +38,7 @@ def test_scan_checks_in_and_staff_see_it(app, client):
 
 def test_retried_request_makes_one_row(app, client):
     """Does a retry with the same client id return the same visit instead of a second one?"""
-    with app.app_context(), db.connection_context():
+    with connected(app):
         _, payload = gen_person()
     _, token = enroll_kiosk(app, client)
     first = scan(client, token, payload, client_id="retry-0001").get_json()
@@ -50,7 +50,7 @@ def test_retried_request_makes_one_row(app, client):
 
 def test_second_scan_same_day_is_not_a_second_check_in(app, client):
     """Does a second scan the same day report 'in' instead of checking in again?"""
-    with app.app_context(), db.connection_context():
+    with connected(app):
         _, payload = gen_person()
     _, token = enroll_kiosk(app, client)
     scan(client, token, payload, client_id="first-0001")
@@ -69,7 +69,7 @@ def test_foreign_code_refused_and_not_logged(app, client):
     assert data["error"] == "not_a_badge"
     assert "不是驿站的卡" in data["message"]
     assert count_visits(app) == 0
-    with app.app_context(), db.connection_context():
+    with connected(app):
         for row in AuditLog.select():
             assert "tenpay" not in (row.detail + row.before + row.after)
     db_file = app.instance_path + "/station.sqlite3"
@@ -108,7 +108,7 @@ def test_bad_bodies_are_refused(app, client):
 
 def test_missing_csrf_token_refused(app, client):
     """Is a kiosk call without the CSRF token refused, storing nothing?"""
-    with app.app_context(), db.connection_context():
+    with connected(app):
         _, payload = gen_person()
     enroll_kiosk(app, client)
     response = client.post("/kiosk/api/scan", data=json.dumps({"payload": payload}),

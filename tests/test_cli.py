@@ -6,7 +6,8 @@ import zxingcpp
 from PIL import Image
 
 import models
-from models import KioskDevice, Person, ServiceRecord, StaffUser, Visit, db
+from models import KioskDevice, Person, ServiceRecord, StaffUser, Visit
+from tests.helpers import connected, csrf_token
 
 
 def test_add_person_prints_id_and_payload_and_badge_decodes(app, runner, tmp_path):
@@ -21,7 +22,7 @@ def test_add_person_prints_id_and_payload_and_badge_decodes(app, runner, tmp_pat
     assert result.exit_code == 0, result.output
     decoded = [r.text for r in zxingcpp.read_barcodes(Image.open(out))]
     assert decoded == [payload]
-    with app.app_context(), db.connection_context():
+    with connected(app):
         assert Person.get_by_id(person_id).name == "张秀娟"
 
 
@@ -30,7 +31,7 @@ def test_add_person_rejects_bad_kind_and_empty_name(app, runner):
     assert runner.invoke(args=["add-person", "某人", "--kind", "visitor"]).exit_code != 0
     result = runner.invoke(args=["add-person", "  ", "--kind", "resident"])
     assert result.exit_code != 0 and "姓名" in result.output
-    with app.app_context(), db.connection_context():
+    with connected(app):
         assert Person.select().count() == 0
 
 
@@ -45,7 +46,7 @@ def test_create_staff_reads_password_from_stdin(app, runner):
     result = runner.invoke(args=["create-staff", "liwei", "--role", "social_worker"],
                            input="a long password\n")
     assert result.exit_code == 0, result.output
-    with app.app_context(), db.connection_context():
+    with connected(app):
         user = StaffUser.get(StaffUser.username == "liwei")
         assert user.role == "social_worker"
         assert "a long password" not in user.password_hash
@@ -65,12 +66,11 @@ def test_enroll_kiosk_prints_one_time_url(app, runner, client):
     assert result.exit_code == 0, result.output
     url = [w for w in result.output.split() if "/kiosk/enroll/" in w][0]
     path = url[url.index("/kiosk/"):]
-    from tests.conftest import csrf_token
     token = csrf_token(client, path)
     assert client.post(path, data={"csrf_token": token}).status_code == 302
     assert client.get("/kiosk/").status_code == 200
     assert client.get(path).status_code == 404  # spent
-    with app.app_context(), db.connection_context():
+    with connected(app):
         assert KioskDevice.get().enrolled_at is not None
 
 
@@ -78,7 +78,7 @@ def test_demo_data_loads_a_week(app, runner):
     """Does demo-data give a catalogue in Chinese, residents, volunteers and a week of history?"""
     result = runner.invoke(args=["demo-data"])
     assert result.exit_code == 0, result.output
-    with app.app_context(), db.connection_context():
+    with connected(app):
         assert models.Service.select().where(models.Service.name_zh == "康复训练").exists()
         assert Person.select().where(Person.kind == "resident").count() >= 10
         assert Person.select().where(Person.kind == "volunteer").count() >= 3
@@ -92,7 +92,7 @@ def test_demo_data_loads_a_week(app, runner):
 def test_export_day_csv(app, runner, tmp_path):
     """Does export write the day's log as CSV with a BOM, one row per entry?"""
     runner.invoke(args=["demo-data"])
-    with app.app_context(), db.connection_context():
+    with connected(app):
         visit = Visit.select().order_by(Visit.at).first()
         day = visit.local_date
         expected = (Visit.select().where(Visit.local_date == day).count()
@@ -108,7 +108,7 @@ def test_export_day_csv(app, runner, tmp_path):
     rows = list(csv.reader(io.StringIO(raw.decode("utf-8-sig"))))
     assert rows[0][0] == "时间 Time"
     assert len(rows) - 1 == expected
-    with app.app_context(), db.connection_context():
+    with connected(app):
         assert models.AuditLog.select().where(models.AuditLog.action == "export.day_log").exists()
 
 
@@ -128,6 +128,6 @@ def test_first_run_creates_admin_once(app, runner):
     again = runner.invoke(args=["first-run"])
     assert "password:" not in again.output
     assert "/kiosk/enroll/" not in again.output
-    with app.app_context(), db.connection_context():
+    with connected(app):
         assert StaffUser.select().count() == 1
         assert Person.select().count() > 0

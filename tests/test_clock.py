@@ -4,7 +4,7 @@ import os
 import re
 
 from core import clock
-from tests.conftest import TEST_NOW
+from tests.helpers import TEST_NOW
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 SYSTEM_CLOCK = re.compile(r"date\.today\(\)|datetime\.now\(|datetime\.utcnow\(|"

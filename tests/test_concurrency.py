@@ -11,10 +11,11 @@ import threading
 import pytest
 from peewee import fn
 
-import models
 from core import kiosk_auth
-from models import Visit, VolunteerShift, db
-from tests.conftest import gen_person
+from core.database import is_sqlite
+from core.stations import default_station
+from models import Visit, VolunteerShift
+from tests.helpers import connected, gen_person
 
 PAIRS = 200
 
@@ -92,8 +93,8 @@ def test_simultaneous_scans_never_duplicate(app, live, caplog):
     check-out, shift start and shift end, is exactly one of each pair recorded, and does the
     other get the answer a second scan gets (never a 500)?"""
     caplog.set_level(logging.DEBUG, logger="station.attendance")
-    with app.app_context(), db.connection_context():
-        station = models.default_station()
+    with connected(app):
+        station = default_station()
         residents = [gen_person("resident", station=station) for _ in range(PAIRS)]
         volunteers = [gen_person("volunteer", station=station) for _ in range(PAIRS)]
         keys = []
@@ -116,7 +117,7 @@ def test_simultaneous_scans_never_duplicate(app, live, caplog):
         assert all(answer["message"] for status, answer in pair if status == 409)
     for pair in run_pairs(kiosks, "shift/start", volunteer_badges, "start"):
         assert statuses(pair) == [(200, "on_shift"), (409, "shift_open")], pair
-    with app.app_context(), db.connection_context():
+    with connected(app):
         open_shifts = (VolunteerShift.select(VolunteerShift.volunteer,
                                              fn.COUNT(VolunteerShift.id))
                        .where(VolunteerShift.ended_at.is_null()).group_by(VolunteerShift.volunteer)
@@ -129,10 +130,10 @@ def test_simultaneous_scans_never_duplicate(app, live, caplog):
                if r.name == "station.attendance"]
     print("duplicates refused by the database and answered again: %s"
           % {step: refused.count(step) for step in sorted(set(refused))})
-    if not models.is_sqlite():
+    if not is_sqlite():
         # The pairs really ran side by side (SQLite queues writers, so there they never do).
         assert {"check_in", "check_out", "start_shift"} <= set(refused)
-    with app.app_context(), db.connection_context():
+    with connected(app):
         for kind in ("check_in", "check_out"):
             per_person = (Visit.select(Visit.person, fn.COUNT(Visit.id))
                           .where((Visit.kind == kind) & Visit.voided_at.is_null())

@@ -7,10 +7,10 @@ import json
 import openpyxl
 import pytest
 
-import models
 from core import attendance, audited, kiosk_auth, people, roster_apply, roster_import
+from core.stations import default_station
 from models import AuditLog, Consent, HelpRequest, KioskDevice, Person, db
-from tests.conftest import gen_person, gen_user, local_today
+from tests.helpers import connected, gen_person, gen_user, local_today
 
 CARD = "51010219560312004X43"  # ID 51010219560312004X, category 4, level 3
 
@@ -22,7 +22,7 @@ def _log(action):
 
 def test_an_audited_change_writes_only_what_differs(app):
     """Does the helper store and log only the fields that changed, and nothing when none did?"""
-    with app.app_context(), db.connection_context():
+    with connected(app):
         person, _ = gen_person("resident", name="王秀英")
         admin = gen_user("admin")
         Person.update(address="石井坡街道 3 号").where(Person.id == person.id).execute()
@@ -44,7 +44,7 @@ def test_an_audited_change_writes_only_what_differs(app):
 
 def test_hidden_fields_are_logged_as_changed_without_their_values(app):
     """Does a hidden field's change reach the row while the log shows neither value?"""
-    with app.app_context(), db.connection_context():
+    with connected(app):
         person, _ = gen_person("resident")
         audited.update(person, {"id_number": "51010219560312004X"}, action="person.x",
                        hide=("id_number",))
@@ -56,7 +56,7 @@ def test_hidden_fields_are_logged_as_changed_without_their_values(app):
 
 def test_a_consent_for_a_child_is_a_guardians_by_the_day_it_was_given(app):
     """Is a child's own consent refused, a guardian's recorded, and age counted on the day?"""
-    with app.app_context(), db.connection_context():
+    with connected(app):
         person, _ = gen_person("resident")
         today = local_today()
         person.birth_date = today.replace(year=today.year - 14) + datetime.timedelta(days=1)
@@ -77,7 +77,7 @@ def test_a_consent_for_a_child_is_a_guardians_by_the_day_it_was_given(app):
 
 def test_withdrawing_the_last_consent_clears_sensitive_data_in_the_log_without_values(app):
     """Does withdrawal clear every sensitive field, once, with no value in the audit log?"""
-    with app.app_context(), db.connection_context():
+    with connected(app):
         person, _ = gen_person("resident")
         admin = gen_user("social_worker")
         consent = people.record_consent(person, method="paper", given_on=local_today())
@@ -99,7 +99,7 @@ def test_withdrawing_the_last_consent_clears_sensitive_data_in_the_log_without_v
 
 def test_a_form_replaces_the_whole_sensitive_set(app):
     """With replace, does a field left empty on the form clear what was stored?"""
-    with app.app_context(), db.connection_context():
+    with connected(app):
         person, _ = gen_person("resident")
         people.record_consent(person, method="paper", given_on=local_today())
         people.set_sensitive(person, card=CARD)
@@ -113,8 +113,8 @@ def test_a_form_replaces_the_whole_sensitive_set(app):
 
 def test_resolving_a_help_request_is_once_and_audited(app):
     """Is a help request resolved once, with who and the note, and checked in at the desk?"""
-    with app.app_context(), db.connection_context():
-        station = models.default_station()
+    with connected(app):
+        station = default_station()
         admin = gen_user("staff")
         person, _ = gen_person("resident")
         call, _ = attendance.request_help(station)
@@ -133,8 +133,8 @@ def test_resolving_a_help_request_is_once_and_audited(app):
 
 def test_a_kiosk_is_renamed_and_seen_through_the_core(app):
     """Does a rename change and log only a new name, and does seen() store the time?"""
-    with app.app_context(), db.connection_context():
-        station = models.default_station()
+    with connected(app):
+        station = default_station()
         device, _code = kiosk_auth.new_enrollment("平板一", station)
         assert kiosk_auth.rename(device, "平板一") is False
         assert kiosk_auth.rename(device, "前台平板", actor=gen_user("admin")) is True
@@ -164,8 +164,8 @@ def test_the_import_reads_and_plans_before_its_transaction(app, monkeypatch):
             seen.append((_name, db.in_transaction()))
             return _original(*args, **kwargs)
         monkeypatch.setattr(roster_apply, name, spy)
-    with app.app_context(), db.connection_context():
-        station = models.default_station()
+    with connected(app):
+        station = default_station()
         table = _roster([["李建国", "13900001111", "1950-01-02"]])
         result = roster_apply.apply(station, table, roster_import.recognise(table.header))
         assert len(result.created) == 1
@@ -185,8 +185,8 @@ def test_someone_registered_while_the_import_was_planned_is_not_created_twice(ap
         calls.append(preview)
         return preview
     monkeypatch.setattr(roster_apply, "match_rows", match_then_register)
-    with app.app_context(), db.connection_context():
-        station = models.default_station()
+    with connected(app):
+        station = default_station()
         table = _roster([["李建国", "13900001111", "1950-01-02"],
                          ["张桂兰", "13900002222", "1948-05-06"]])
         mapping = roster_import.recognise(table.header)

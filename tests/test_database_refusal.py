@@ -10,10 +10,11 @@ import sys
 
 import pytest
 
-import models
 from app import create_app
-from core import backup
-from models import Person, StaffUser, db
+from core import backup, backup_engines, backup_files
+from core.database import close_database
+from models import Person, StaffUser
+from tests.helpers import connected
 
 pytestmark = pytest.mark.sqlite_only
 
@@ -34,9 +35,9 @@ def with_backup(tmp_path):
     result = app.test_cli_runner().invoke(args=["first-run"])
     assert result.exit_code == 0, result.output
     backup.make_backup(app)
-    path = backup.latest_backup(app)[1]
-    database = backup.sqlite_path(app)
-    models.close_database(app.extensions["database"])
+    path = backup_files.latest_backup(app)[1]
+    database = backup_engines.sqlite_path(app)
+    close_database(app.extensions["database"])
     return app, database, path
 
 
@@ -117,7 +118,7 @@ def test_a_missing_database_beside_backups_is_refused_and_not_created(tmp_path):
 def test_an_empty_file_without_backups_is_refused_too(tmp_path):
     """Is a 0-byte database refused even with no backup, with what to do if it is new?"""
     app = station(tmp_path)
-    database = backup.sqlite_path(app)
+    database = backup_engines.sqlite_path(app)
     open(database, "wb").close()
     result = app.test_cli_runner().invoke(args=["first-run"])
     assert result.exit_code == 78
@@ -130,9 +131,9 @@ def test_a_new_station_still_starts(tmp_path):
     result = app.test_cli_runner().invoke(args=["first-run"])
     assert result.exit_code == 0, result.output
     assert "password:" in result.output
-    with app.app_context(), db.connection_context():
+    with connected(app):
         assert Person.select().exists() and StaffUser.select().count() == 1
-    models.close_database(app.extensions["database"])
+    close_database(app.extensions["database"])
 
 
 def test_healthz_reports_damage_inside_the_file(tmp_path):
@@ -147,7 +148,7 @@ def test_healthz_reports_damage_inside_the_file(tmp_path):
     problem = body["problems"][0]
     assert "is damaged" in problem and newest in problem
     assert "flask --app app restore" in problem and "Restart" not in problem
-    models.close_database(app.extensions["database"])
+    close_database(app.extensions["database"])
 
 
 def test_the_server_refuses_to_start_on_a_damaged_database(tmp_path):

@@ -13,6 +13,8 @@ import urllib.request
 
 import pytest
 
+from tests.helpers import reset_postgres
+
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 DEPLOY = os.path.join(ROOT, "deploy")
 SYSTEM_UNITS = ["station.service", "station-backup.service", "station-backup.timer",
@@ -134,8 +136,7 @@ def test_start_script_serves_with_waitress_and_logs_without_query_strings(tmp_pa
     an access log that leaves query strings (which may hold names) out?"""
     url = os.environ.get("TEST_DATABASE_URL", "")
     if url:
-        from tests.conftest import _reset_postgres
-        _reset_postgres(url)
+        reset_postgres(url)
     port = _free_port()
     env = dict(os.environ, INSTANCE_PATH=str(tmp_path / "instance"), PORT=str(port),
                HOST="127.0.0.1", THREADS="2", DEMO_DATA="0", DATABASE_URL=url,

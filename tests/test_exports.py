@@ -8,8 +8,8 @@ import openpyxl
 import pytest
 
 from core import people
-from models import AuditLog, Consent, Person, db
-from tests.conftest import gen_user, login_as
+from models import AuditLog, Consent, Person
+from tests.helpers import connected, sign_in
 from tests.test_reports import make_month
 
 ID_NUMBER = "500103195603082345"
@@ -23,7 +23,7 @@ def read_csv(raw):
 
 @pytest.fixture
 def month(app):
-    with app.app_context(), db.connection_context():
+    with connected(app):
         data = make_month()
         a = data["A"]
         Consent.create(person=a, method="paper", given_on=datetime.date(2026, 11, 1))
@@ -32,17 +32,10 @@ def month(app):
         return {k: v.id for k, v in data.items()}
 
 
-def signed_in(app, role):
-    client = app.test_client()
-    with app.app_context(), db.connection_context():
-        user = gen_user(role)
-    login_as(client, user)
-    return client, user
-
-
 def test_report_csv_reads_back_as_chinese(app, month):
     """Does the report CSV carry a BOM and read back with csv as Chinese rows and figures?"""
-    client, _ = signed_in(app, "admin")
+    client = app.test_client()
+    sign_in(app, client)
     response = client.get("/admin/reports/export.csv?month=2026-11")
     assert response.status_code == 200
     assert response.headers["Content-Type"].startswith("text/csv")
@@ -56,7 +49,8 @@ def test_report_csv_reads_back_as_chinese(app, month):
 
 def test_report_xlsx_has_the_right_cells(app, month):
     """Does the XLSX open with openpyxl, one sheet per table, with the figures in their cells?"""
-    client, _ = signed_in(app, "social_worker")
+    client = app.test_client()
+    sign_in(app, client, "social_worker")
     response = client.get("/admin/reports/export.xlsx?start=2026-11-01&end=2026-11-30")
     assert response.status_code == 200
     book = openpyxl.load_workbook(io.BytesIO(response.data))
@@ -76,7 +70,8 @@ def test_report_xlsx_has_the_right_cells(app, month):
 
 def test_log_export_for_a_day_and_a_range(app, month):
     """Does the log export hold every entry of the day, or of each day of a range, with a BOM?"""
-    client, user = signed_in(app, "admin")
+    client = app.test_client()
+    user = sign_in(app, client)
     rows = read_csv(client.get("/admin/reports/log?date=2026-11-03&format=csv").data)
     assert rows[0][0] == "时间 Time"
     kinds = [r[1] for r in rows[1:]]
@@ -90,7 +85,7 @@ def test_log_export_for_a_day_and_a_range(app, month):
     assert cells.count("甲居民") == 5  # 3 check-ins and 2 services of A in November
     page = client.get("/admin/reports/log?date=2026-11-03")
     assert page.status_code == 200 and "format=xlsx" in page.get_data(as_text=True)
-    with app.app_context(), db.connection_context():
+    with connected(app):
         audited = [r.detail for r in AuditLog.select().where(
             (AuditLog.action == "export.log") & (AuditLog.actor == user.id))]
     assert len(audited) == 2  # the page offering the files is not an export
@@ -99,7 +94,8 @@ def test_log_export_for_a_day_and_a_range(app, month):
 def test_sensitive_fields_never_in_exports(app, month):
     """Do the ID and card numbers stay out of every report and log export, for every role?"""
     for role in ("admin", "social_worker", "district_admin"):
-        client, _ = signed_in(app, role)
+        client = app.test_client()
+        sign_in(app, client, role)
         station = "&station=" + app.config["STATION_CODE"] if role == "district_admin" else ""
         for url in ("/admin/reports/export.csv?month=2026-11",
                     "/admin/reports/log?start=2026-11-01&end=2026-11-30&format=csv",
@@ -117,7 +113,8 @@ def test_sensitive_fields_never_in_exports(app, month):
 
 def test_bad_export_range_is_refused_in_chinese(app, month):
     """Is an export for a range that ends before it starts refused with a Chinese message?"""
-    client, _ = signed_in(app, "admin")
+    client = app.test_client()
+    sign_in(app, client)
     response = client.get("/admin/reports/export.csv?start=2026-11-30&end=2026-11-01")
     assert response.status_code == 400
     assert "结束日期早于开始日期" in response.get_data(as_text=True)
@@ -137,7 +134,7 @@ def test_cli_export_xlsx(app, runner, month, tmp_path):
     assert sheet.cell(1, 1).value == "时间 Time"
     assert sheet.max_row == 6
     assert sheet.cell(2, 1).value.startswith("2026-11-03 09:00")  # V1's shift starts first
-    with app.app_context(), db.connection_context():
+    with connected(app):
         assert AuditLog.select().where((AuditLog.action == "export.day_log")
                                        & AuditLog.detail.contains("xlsx")).exists()
         assert Person.get_by_id(month["A"]).id_number == ID_NUMBER

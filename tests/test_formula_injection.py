@@ -11,8 +11,9 @@ import openpyxl
 import models
 from core import attendance, exports, people
 from core.clock import local_to_utc
-from models import Service, VolunteerShift, db
-from tests.conftest import csrf_token, gen_user, local_today, login_as
+from core.stations import default_station
+from models import Service, VolunteerShift
+from tests.helpers import connected, csrf_token, gen_user, local_today, login_as
 from tests.test_import import roster, upload
 
 # What an attacker on the staff would type, and what a careless copy-paste brings.
@@ -35,8 +36,8 @@ def formula_like(text):
 
 def arrange(app):
     """A day with hostile names everywhere: a resident, a volunteer, a service, notes."""
-    with app.app_context(), db.connection_context():
-        station = models.default_station()
+    with connected(app):
+        station = default_station()
         service = Service.create(station=station, code="evil", name_zh=SERVICE, name_en=SERVICE)
         resident, _ = people.add_person(station, RESIDENT, "resident", actor_label="test")
         volunteer, _ = people.add_person(station, VOLUNTEER, "volunteer", actor_label="test")
@@ -91,17 +92,12 @@ def assert_inert_csv(data, expected):
     return cells
 
 
-def signed_in(app, user):
-    client = app.test_client()
-    login_as(client, user)
-    return client
-
-
 def test_the_log_of_a_day_and_a_range_holds_no_formula(app):
     """Are names, notes, a service name and a void reason written like formulas inert in
     the day's and the range's log, as CSV and as XLSX?"""
     arranged = arrange(app)
-    client = signed_in(app, arranged["admin"])
+    client = app.test_client()
+    login_as(client, arranged["admin"])
     day = arranged["day"]
     expected = [RESIDENT, VOLUNTEER, OTHER, SERVICE, RECORD_NOTE, SHIFT_CONTENT]
     for query in ("date=%s" % day, "start=%s&end=%s" % (day.replace(day=1), day)):
@@ -118,7 +114,8 @@ def test_the_report_holds_no_formula(app):
     """Are a service name and a volunteer's name written like formulas inert in the report,
     as CSV and as XLSX?"""
     arranged = arrange(app)
-    client = signed_in(app, arranged["admin"])
+    client = app.test_client()
+    login_as(client, arranged["admin"])
     day = arranged["day"]
     query = "start=%s&end=%s" % (day.replace(day=1), day)
     response = client.get("/admin/reports/export.csv?" + query)
@@ -132,7 +129,8 @@ def test_the_report_holds_no_formula(app):
 def test_a_copy_of_a_persons_data_holds_no_formula(app):
     """Is the copy of a person's data (name, notes, services, audit rows) inert as XLSX?"""
     arranged = arrange(app)
-    client = signed_in(app, arranged["admin"])
+    client = app.test_client()
+    login_as(client, arranged["admin"])
     response = client.get("/admin/people/%d/copy?format=xlsx" % arranged["resident"])
     assert response.status_code == 200
     assert_inert_xlsx(response.data, [RESIDENT, NOTES, SERVICE, RECORD_NOTE])
@@ -153,7 +151,7 @@ def test_the_command_line_export_holds_no_formula(app, runner, tmp_path):
 def test_the_import_error_report_holds_no_formula(app, client):
     """Are the refused rows of a roster (a CSV typed by hand), written like formulas, inert
     in the error report?"""
-    with app.app_context(), db.connection_context():
+    with connected(app):
         user = gen_user("admin")
     login_as(client, user)
     header, rows, _reasons = roster(3, bad=False)

@@ -6,10 +6,9 @@ import re
 from hypothesis import HealthCheck, given, settings, strategies as st
 from werkzeug.routing import IntegerConverter
 
-import models
 from core import badges
-from models import MODELS, AuditLog, LoginThrottle, StaffSession, Visit, db
-from tests.conftest import csrf_token, enroll_kiosk, gen_person, gen_user, login_as
+from models import MODELS, AuditLog, LoginThrottle, StaffSession, Visit
+from tests.helpers import connected, csrf_token, enroll_kiosk, gen_person, gen_user, login_as
 
 FIXED = dict(deadline=None, derandomize=True, database=None,
              suppress_health_check=[HealthCheck.function_scoped_fixture,
@@ -151,7 +150,7 @@ def test_kiosk_api_survives_anything(app, client):
     """Does the scan API answer any body, encoding, size and header with 200 or a 4xx, and
     store nothing but the audit note of an unknown badge when it refuses?"""
     app.config["MAX_CONTENT_LENGTH"] = 8192
-    with app.app_context(), db.connection_context():
+    with connected(app):
         _, payload = gen_person("resident")
     _, token = enroll_kiosk(app, client)
     stranger = app.test_client()
@@ -162,7 +161,7 @@ def test_kiosk_api_survives_anything(app, client):
     def scan_anything(body, with_token, as_stranger):
         data, content_type = body
         headers = {"X-CSRFToken": token} if with_token else {}
-        with app.app_context(), db.connection_context():
+        with connected(app):
             before = counts()
             last_audit = AuditLog.select().count()
         response = (stranger if as_stranger else client).post(
@@ -170,7 +169,7 @@ def test_kiosk_api_survives_anything(app, client):
         assert response.status_code < 500, response.get_data(as_text=True)
         answer = response.get_json()
         assert isinstance(answer, dict) and "ok" in answer
-        with app.app_context(), db.connection_context():
+        with connected(app):
             after = counts()
             new_audit = list(AuditLog.select().order_by(AuditLog.id).offset(last_audit))
         if response.status_code == 200:
@@ -188,7 +187,7 @@ def test_kiosk_api_survives_anything(app, client):
             assert not (row.before or row.after or row.detail)
 
     scan_anything()
-    with app.app_context(), db.connection_context():
+    with connected(app):
         assert Visit.select().count() == 1  # the one resident, checked in once however asked
         for row in AuditLog.select():
             assert payload not in row.before + row.after + row.detail
@@ -199,7 +198,7 @@ def test_kiosk_api_survives_anything(app, client):
 def test_login_form_survives_any_text(app, client):
     """Does the sign-in form answer any user name and password without a 500, signing nobody
     in and storing, for unknown names, nothing but the throttle's keyed hashes?"""
-    with app.app_context(), db.connection_context():
+    with connected(app):
         gen_user("staff", username="chenjing")
     token = csrf_token(client)
 
@@ -211,14 +210,14 @@ def test_login_form_survives_any_text(app, client):
                          st.just("https://evil.example/")))
     def login_anything(username, password, extra, nxt):
         form = dict(extra, username=username, password=password, csrf_token=token)
-        with app.app_context(), db.connection_context():
+        with connected(app):
             before = counts()
         url = "/admin/login" if nxt is None else "/admin/login?" + \
             __import__("urllib.parse").parse.urlencode({"next": nxt})
         response = client.post(url, data=form)
         assert response.status_code in (400, 401, 413), response.status_code
         assert response.status_code == 400 or "staff_id" not in str(response.headers)
-        with app.app_context(), db.connection_context():
+        with connected(app):
             after = counts()
             throttled = {"LoginThrottle", "AuditLog"}  # the wait, and a known name's note
             assert {k: v for k, v in after.items() if k not in throttled} == \
@@ -259,7 +258,7 @@ COMMON_FIELDS = ["name", "reason", "note", "date", "time", "person_id", "kind", 
 def test_admin_forms_survive_any_text(app, client):
     """Does every admin form, sent any text in any of its fields by a signed-in administrator,
     answer without a 500?"""
-    with app.app_context(), db.connection_context():
+    with connected(app):
         gen_person("resident")
         gen_person("volunteer")
         admin = gen_user("admin")
@@ -337,7 +336,7 @@ def fill_rule(rule, values):
 def test_admin_routes_survive_any_id_and_date(app, client):
     """Does every admin route, given any id in its URL and any id or date in its query or
     form fields (20-digit ids, years 0 and 9999, impossible days), answer without a 500?"""
-    with app.app_context(), db.connection_context():
+    with connected(app):
         gen_person("resident")
         gen_person("volunteer")
         admin = gen_user("admin")
@@ -368,7 +367,7 @@ def test_admin_routes_survive_any_id_and_date(app, client):
 def test_every_date_and_id_route_refuses_extremes_cleanly(app, client):
     """Are the worst single values (a 20-digit id, year 0, year 9999, the last day Python
     knows) answered with a clear 4xx or a normal page on each route that reads them?"""
-    with app.app_context(), db.connection_context():
+    with connected(app):
         admin = gen_user("admin")
     login_as(client, admin)
     worst_ids = ["99999999999999999999", "9223372036854775808", "2147483648"]
@@ -403,7 +402,7 @@ def nested(depth, opener, closer, inner=b"1"):
 def test_kiosk_api_survives_deep_json(app, client):
     """Does every kiosk endpoint answer a JSON body nested 10,000 deep (arrays, objects, inside
     a field) with a 4xx and a message, never a 500 or a RecursionError?"""
-    with app.app_context(), db.connection_context():
+    with connected(app):
         _, payload = gen_person("resident")
     _, token = enroll_kiosk(app, client)
     endpoints = sorted(rule.rule for rule in app.url_map.iter_rules()

@@ -6,6 +6,7 @@ import shutil
 
 from core import backup
 from models import utcnow
+from tests.helpers import gen_person
 
 DiskUsage = collections.namedtuple("DiskUsage", "total used free")
 MB = 1024 * 1024
@@ -84,7 +85,6 @@ def test_database_down_reported_in_words(app, client, monkeypatch):
 
 def test_health_holds_no_personal_data(app, client, monkeypatch):
     """Does the health answer stay free of names and other personal data?"""
-    from tests.conftest import gen_person
     _plenty_of_disk(monkeypatch)
     with app.app_context():
         from models import db

@@ -10,8 +10,9 @@ import zipfile
 import pytest
 
 from core import roster_import, table_files
-from models import Person, db
-from tests.test_import import roster, signed_in, upload, xlsx_bytes
+from models import Person
+from tests.helpers import connected, sign_in
+from tests.test_import import roster, upload, xlsx_bytes
 
 MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
 REL = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
@@ -123,7 +124,7 @@ def waiting_files(app):
 def test_a_bomb_is_refused_in_words_within_the_limits(app, client, build, words):
     """Is the dimension bomb, the zip bomb or a tightly packed part refused with a clear
     Chinese message within 2 s and 100 MB, nothing kept and no mapping page shown?"""
-    signed_in(app, client)
+    sign_in(app, client)
     data = build()
     response, seconds, peak = measured(lambda: upload(client, data, "花名册.xlsx"))
     page = response.get_data(as_text=True)
@@ -152,7 +153,7 @@ def test_the_command_line_refuses_a_bomb_too(app, runner, tmp_path):
 def test_a_declared_dimension_is_not_trusted_either_way(app, client):
     """Is a real roster whose sheet claims A1:XFD1048576, with formatted empty cells far out,
     read by its cells (two people, two columns), quickly?"""
-    signed_in(app, client)
+    sign_in(app, client)
     cells = ('<row r="1">%s%s</row><row r="2">%s%s</row><row r="3">%s%s</row>'
              '<row r="1048576"><c r="XFD1048576" s="0"/></row>'
              % (inline("A1", "姓名"), inline("B1", "联系电话"), inline("A2", "王秀英"),
@@ -167,7 +168,7 @@ def test_a_declared_dimension_is_not_trusted_either_way(app, client):
 
 def test_xml_entities_are_not_expanded(app, client):
     """Is a worksheet with an entity-expansion bomb (a DTD) refused as unreadable?"""
-    signed_in(app, client)
+    sign_in(app, client)
     laughs = ('<!DOCTYPE worksheet [<!ENTITY a "aaaaaaaaaa">'
               + "".join('<!ENTITY %s "%s">' % (chr(98 + i), ("&%s;" % chr(97 + i)) * 10)
                         for i in range(8)) + "]>")
@@ -189,7 +190,7 @@ def test_xml_entities_are_not_expanded(app, client):
 def test_a_hostile_csv_is_refused_in_words(app, client, text, words):
     """Are a CSV of 200,001 columns and one with a huge cell refused with a message (not a
     500, not a mapping page of megabytes), within the limits, nothing kept?"""
-    signed_in(app, client)
+    sign_in(app, client)
     data = text.encode("utf-8")
     response, seconds, peak = measured(lambda: upload(client, data, "花名册.csv"))
     page = response.get_data(as_text=True)
@@ -201,7 +202,7 @@ def test_a_hostile_csv_is_refused_in_words(app, client, text, words):
 
 def test_a_huge_cell_in_a_workbook_is_refused(app, client):
     """Is an XLSX cell of 20,000 characters refused, naming the cell?"""
-    signed_in(app, client)
+    sign_in(app, client)
     data = workbook('<row r="1">%s%s</row><row r="2">%s%s</row>' % (
         inline("A1", "姓名"), inline("B1", "备注"), inline("A2", "王秀英"),
         inline("B2", "长" * 20000)))
@@ -221,7 +222,7 @@ def test_a_file_over_the_size_limit_is_refused_unread(app, runner, tmp_path):
 def test_the_mapping_page_shows_only_a_glimpse(app, client):
     """With long values and many columns (within the limits), does the mapping page show at
     most 40 characters of a value, and stay small?"""
-    signed_in(app, client)
+    sign_in(app, client)
     header, rows, _reasons = roster(20, bad=False)
     header = header + ["附加%d" % i for i in range(150)]
     rows = [row + ["很长的备注" * 1800] + ["v"] * 149 for row in rows]
@@ -234,14 +235,14 @@ def test_the_mapping_page_shows_only_a_glimpse(app, client):
 
 def test_a_legitimate_roster_still_imports(app, client):
     """After all these limits, does an ordinary roster of 200 people still import?"""
-    signed_in(app, client)
+    sign_in(app, client)
     header, rows, _reasons = roster(200, bad=False)
     response = upload(client, xlsx_bytes(header, rows))
     assert response.status_code == 302
     with app.test_request_context():
         table = roster_import.read_table(xlsx_bytes(header, rows), "x.xlsx")
     assert len(table.rows) == 200
-    with app.app_context(), db.connection_context():
+    with connected(app):
         assert Person.select().count() == 0  # nothing written before the confirmation
 
 

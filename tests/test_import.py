@@ -12,8 +12,10 @@ import pytest
 
 import models
 from core import roster_import
+from core.database import close_database, is_sqlite
+from core.stations import default_station
 from models import AuditLog, Badge, Consent, ImportMapping, Person, db
-from tests.conftest import csrf_token, gen_person, gen_user, login_as
+from tests.helpers import connected, csrf_token, gen_person, sign_in
 
 SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗"
 GIVEN = ["秀英", "建国", "桂兰", "志强", "玉梅", "德明", "淑珍", "国庆", "凤英", "文华"]
@@ -113,7 +115,7 @@ def write_roster(tmp_path, fmt, header, rows):
 
 def table_checksums(app, tables=(Person, Badge, Consent, ImportMapping, AuditLog)):
     """A checksum of every row of each table."""
-    with app.app_context(), db.connection_context():
+    with connected(app):
         sums = {}
         for model in tables:
             rows = list(model.select().order_by(model.id).tuples())
@@ -122,7 +124,7 @@ def table_checksums(app, tables=(Person, Badge, Consent, ImportMapping, AuditLog
 
 
 def count(app, model, *where):
-    with app.app_context(), db.connection_context():
+    with connected(app):
         query = model.select()
         if where:
             query = query.where(*where)
@@ -150,7 +152,7 @@ def test_roster_of_200_with_10_bad_rows(app, runner, tmp_path, fmt):
     assert count(app, Person) == 190
     assert count(app, Badge) == 190
     assert count(app, Consent) == 190
-    with app.app_context(), db.connection_context():
+    with connected(app):
         first = Person.get(Person.name == "王秀英")
         assert (first.sex, first.birth_date, first.phone) == ("男", datetime.date(1940, 1, 1),
                                                               "13900000000")
@@ -190,10 +192,10 @@ def test_dry_run_leaves_database_file_identical(app, runner, tmp_path):
     db_path = os.path.join(app.instance_path, "station.sqlite3")
 
     def state():
-        if not models.is_sqlite():
+        if not is_sqlite():
             return table_checksums(app, models.MODELS)
         db.close() if not db.is_closed() else None
-        models.close_database(app.extensions["database"])
+        close_database(app.extensions["database"])
         found = {}
         for suffix in ("", "-wal", "-shm"):
             if os.path.exists(db_path + suffix):
@@ -231,7 +233,7 @@ def test_without_consent_sensitive_columns_are_not_stored(app, runner, tmp_path)
     result = runner.invoke(args=["import-people", path])
     assert result.exit_code == 0, result.output
     assert "有 12 行含残疾信息或身份证号。没有同意记录，这几列不会保存" in result.output
-    with app.app_context(), db.connection_context():
+    with connected(app):
         stored = list(Person.select())
         assert len(stored) == 12
         assert [(p.disability_category, p.disability_level, p.disability_card,
@@ -253,7 +255,7 @@ def test_consent_given_later_stores_the_sensitive_columns(app, runner, tmp_path)
     assert runner.invoke(args=["import-people", path]).exit_code == 0
     result = runner.invoke(args=["import-people", path] + CONSENT)
     assert "新增 0 人，更新 8 人" in result.output, result.output
-    with app.app_context(), db.connection_context():
+    with connected(app):
         assert Person.select().count() == 8
         assert Badge.select().count() == 8
         assert Consent.select().count() == 8
@@ -263,7 +265,7 @@ def test_consent_given_later_stores_the_sensitive_columns(app, runner, tmp_path)
 def test_same_person_found_across_imports(app, runner, tmp_path):
     """Is a person recognised by card number, or by name with phone, or by name with birth
     date, even when the second file writes the values differently?"""
-    with app.app_context(), db.connection_context():
+    with connected(app):
         gen_person("resident", name="王秀英")  # registered by hand, no phone: a namesake
     header, rows, _reasons = roster(3, bad=False)
     first = write_roster(tmp_path, "xlsx", header, rows)
@@ -280,7 +282,7 @@ def test_same_person_found_across_imports(app, runner, tmp_path):
     result = runner.invoke(args=["import-people", str(second)] + CONSENT)
     assert result.exit_code == 0, result.output
     assert "新增 0 人，更新 1 人，跳过 3 行" in result.output
-    with app.app_context(), db.connection_context():
+    with connected(app):
         assert Person.select().count() == 4
         assert Person.get(Person.name == "张秀英").phone == "13812345678"
         log = AuditLog.get(AuditLog.action == "person.update")
@@ -294,8 +296,8 @@ def test_a_row_repeated_in_the_file_is_imported_once(app, runner, tmp_path):
               "utf-8")
     result = runner.invoke(args=["import-people", str(path), "--dry-run"])
     assert "将新增 1 人，更新 0 人，跳过 1 行" in result.output
-    with app.app_context(), db.connection_context():
-        preview = roster_import.preview(models.default_station(),
+    with connected(app):
+        preview = roster_import.preview(default_station(),
                                         roster_import.read_table(path.read_bytes(), "dup.csv"),
                                         ["name", "phone"])
     assert preview.plans[1].action == "skip"
@@ -312,7 +314,7 @@ def test_volunteer_list_with_skills(app, runner, tmp_path):
     book.save(path)
     result = runner.invoke(args=["import-people", str(path), "--kind", "volunteer"])
     assert result.exit_code == 0, result.output
-    with app.app_context(), db.connection_context():
+    with connected(app):
         person = Person.get(Person.name == "马红梅")
         assert (person.kind, person.phone, person.skills, person.volunteer_number) \
             == ("volunteer", "13912345678", "理发、陪聊", "CQ2024001")
@@ -356,7 +358,7 @@ def test_manual_mapping_on_the_command_line_is_remembered(app, runner, tmp_path)
               "utf-8-sig")
     result = runner.invoke(args=["import-people", str(path)])
     assert result.exit_code == 0, result.output
-    with app.app_context(), db.connection_context():
+    with connected(app):
         assert Person.get(Person.name == "赵玉兰").address == "井和居"
 
 
@@ -458,19 +460,12 @@ def upload(client, data, filename="花名册.xlsx", kind="resident"):
                        content_type="multipart/form-data")
 
 
-def signed_in(app, client, role="admin"):
-    with app.app_context(), db.connection_context():
-        user = gen_user(role)
-    login_as(client, user)
-    return user
-
-
 def test_admin_import_from_upload_to_result(app, client, tmp_path):
     """Can staff upload a roster, see recognised columns, map one by hand, see the preview
     without anything written, confirm, and get the error report and a badge link?"""
     if "station_admin.badges" not in app.view_functions:  # the badge screen is built apart
         app.add_url_rule("/admin/badges", "station_admin.badges", lambda: "badges")
-    signed_in(app, client)
+    sign_in(app, client)
     header, rows, _reasons = roster(20)
     header[header.index("住址")] = "居住小区"  # not a header the import knows
     rows[10][header.index("残疾人证号")] = "5001031950"  # row 5 has no name: two bad rows
@@ -509,7 +504,7 @@ def test_admin_import_from_upload_to_result(app, client, tmp_path):
     assert not os.path.exists(stored)  # the upload is gone once imported
     page = client.get(response.headers["Location"]).get_data(as_text=True)
     assert "导入完成：新增 18 人，更新 0 人，跳过 0 行，2 行有错误未导入" in page
-    with app.app_context(), db.connection_context():
+    with connected(app):
         ids = [p.id for p in Person.select().order_by(Person.id)]
         assert len(ids) == 18
         assert Person.get(Person.name == "王秀英").address == "重庆市渝中区石油路1号"
@@ -523,7 +518,7 @@ def test_admin_import_from_upload_to_result(app, client, tmp_path):
     report_rows = list(openpyxl.load_workbook(io.BytesIO(report.data)).active
                        .iter_rows(values_only=True))
     assert len(report_rows) == 1 + 2
-    with app.app_context(), db.connection_context():
+    with connected(app):
         assert AuditLog.select().where(AuditLog.action == "import.error_report").count() == 1
 
     # the same file again: the remembered mapping is offered, and nothing changes
@@ -535,7 +530,7 @@ def test_admin_import_from_upload_to_result(app, client, tmp_path):
 
 def test_double_confirm_imports_once(app, client):
     """Does pressing confirm twice import the roster once?"""
-    signed_in(app, client)
+    sign_in(app, client)
     response = upload(client, xlsx_bytes(["姓名", "电话"], [["孙小龙", "13900001111"]]))
     mapping_url = response.headers["Location"]
     token = csrf_token(client, mapping_url)
@@ -549,7 +544,7 @@ def test_double_confirm_imports_once(app, client):
 
 def test_mapping_without_a_name_column_is_refused(app, client):
     """Is a mapping without a name column refused with a message, and nothing imported?"""
-    signed_in(app, client)
+    sign_in(app, client)
     response = upload(client, xlsx_bytes(["甲", "乙"], [["孙小龙", "13900001111"]]))
     mapping_url = response.headers["Location"]
     response = client.post(mapping_url, data={"csrf_token": csrf_token(client, mapping_url),
@@ -568,7 +563,7 @@ def test_mapping_without_a_name_column_is_refused(app, client):
 
 def test_bad_upload_is_refused_in_chinese(app, client):
     """Is an old .xls file refused with a clear message, and nothing kept?"""
-    signed_in(app, client)
+    sign_in(app, client)
     response = upload(client, b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 64, "旧.xls")
     assert response.status_code == 400
     assert "这是旧版 Excel 文件（.xls）" in response.get_data(as_text=True)
@@ -578,23 +573,23 @@ def test_bad_upload_is_refused_in_chinese(app, client):
 
 def test_staff_role_may_not_import(app, client):
     """Is the import closed to the plain staff role?"""
-    signed_in(app, client, role="staff")
+    sign_in(app, client, role="staff")
     assert client.get("/admin/import").status_code == 403
 
 
 def test_another_account_cannot_open_an_upload(app, client):
     """Can an upload be seen only by the account that made it?"""
-    signed_in(app, client)
+    sign_in(app, client)
     mapping_url = upload(client, xlsx_bytes(["姓名"], [["孙小龙"]])).headers["Location"]
     other = app.test_client()
-    signed_in(app, other)
+    sign_in(app, other)
     assert other.get(mapping_url).status_code == 404
     assert other.get("/admin/import/..%2F..%2Fsecret_key/mapping").status_code == 404
 
 
 def test_old_uploads_are_deleted_after_a_day(app, client):
     """Is an upload nobody imported deleted after a day?"""
-    signed_in(app, client)
+    sign_in(app, client)
     mapping_url = upload(client, xlsx_bytes(["姓名"], [["孙小龙"]])).headers["Location"]
     token = mapping_url.split("/")[-2]
     stored = os.path.join(app.instance_path, "imports", token + ".bin")
@@ -609,8 +604,8 @@ def test_old_uploads_are_deleted_after_a_day(app, client):
 
 def test_preview_counts_every_outcome(app, client):
     """Does the preview's summary name each outcome in words with its count?"""
-    signed_in(app, client)
-    with app.app_context(), db.connection_context():
+    sign_in(app, client)
+    with connected(app):
         gen_person("resident", name="李建国")
         Person.update(phone="13900002222").execute()
     data = xlsx_bytes(["姓名", "联系电话", "住址"], [["李建国", "13900002222", "石油路2号"],

@@ -6,15 +6,16 @@ import pytest
 
 import models
 from core import attendance, demo, people
+from core.stations import default_station
 from models import (Activity, Attendance, AuditLog, HelpRequest, ServiceRecord, Visit,
-                    VolunteerShift, db)
-from tests.conftest import enroll_kiosk, gen_person
+                    VolunteerShift)
+from tests.helpers import connected, enroll_kiosk, gen_person
 
 
 @pytest.fixture
 def kiosk(app, client):
     """An enrolled kiosk with the demo catalogue: (post(path, body) -> response, device id)."""
-    with app.app_context(), db.connection_context():
+    with connected(app):
         demo.ensure_catalogue()
     device, token = enroll_kiosk(app, client)
 
@@ -26,7 +27,7 @@ def kiosk(app, client):
 
 
 def rows(app, model, *where):
-    with app.app_context(), db.connection_context():
+    with connected(app):
         query = model.select()
         if where:
             query = query.where(*where)
@@ -34,12 +35,12 @@ def rows(app, model, *where):
 
 
 def service_ids(app, *codes):
-    with app.app_context(), db.connection_context():
+    with connected(app):
         return [models.Service.get(models.Service.code == c).id for c in codes]
 
 
 def make(app, kind="resident", name=None):
-    with app.app_context(), db.connection_context():
+    with connected(app):
         person, payload = gen_person(kind, name=name)
     return person, payload
 
@@ -171,7 +172,7 @@ def test_revoked_badge_refused_everywhere(app, kiosk):
     """Is a revoked badge refused with its own message by every call, storing nothing?"""
     post, _ = kiosk
     person, payload = make(app)
-    with app.app_context(), db.connection_context():
+    with connected(app):
         people.issue_badge(models.Person.get_by_id(person.id), actor_label="test")
     for path, body in (("scan", {}), ("services", {"service_ids": service_ids(app, "meals")}),
                        ("checkout", {}), ("recipient", {})):
@@ -191,8 +192,8 @@ def test_english_messages(app, client, kiosk):
 
 
 def activity_for(app, device_id, name="国际残疾人日联欢会", cancelled=False):
-    with app.app_context(), db.connection_context():
-        station = models.default_station()
+    with connected(app):
+        station = default_station()
         now = models.utcnow()
         activity = Activity.create(station=station, name=name, kind="event", starts_at=now,
                                    local_date=attendance.local_date(station),
@@ -243,7 +244,7 @@ def test_unenrolled_and_revoked_device_refused(app, client, kiosk):
     """Are the follow-up calls refused once the kiosk device is revoked?"""
     post, device_id = kiosk
     from core import kiosk_auth
-    with app.app_context(), db.connection_context():
+    with connected(app):
         kiosk_auth.revoke(models.KioskDevice.get_by_id(device_id))
     for path in ("scan", "help", "services", "checkout", "shift/start", "shift/end",
                  "recipient"):
@@ -268,8 +269,8 @@ def test_shift_time_counts(app, kiosk):
     """Does ending a shift report its length in minutes, as stored?"""
     post, _ = kiosk
     volunteer, payload = make(app, "volunteer")
-    with app.app_context(), db.connection_context():
-        attendance.start_shift(models.Person.get_by_id(volunteer.id), models.default_station(),
+    with connected(app):
+        attendance.start_shift(models.Person.get_by_id(volunteer.id), default_station(),
                                at=models.utcnow() - datetime.timedelta(minutes=95),
                                client_id="shift-early")
     data = post("shift/end", {"payload": payload, "client_id": "shift-end-9"}).get_json()

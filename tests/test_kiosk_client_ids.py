@@ -5,14 +5,14 @@ import json
 import pytest
 
 from core import demo
-from models import HelpRequest, ServiceRecord, Visit, VolunteerShift, db
-from tests.conftest import enroll_kiosk, gen_person
+from models import HelpRequest, ServiceRecord, Visit, VolunteerShift
+from tests.helpers import connected, enroll_kiosk, gen_person
 
 
 @pytest.fixture
 def kiosks(app):
     """Two enrolled kiosks of the station: post functions for each."""
-    with app.app_context(), db.connection_context():
+    with connected(app):
         demo.ensure_catalogue()
     posts = []
     for name in ("前台", "活动室"):
@@ -31,7 +31,7 @@ def test_another_kiosk_replaying_a_client_id_gets_nothing_back(app, kiosks):
     """When kiosk B sends kiosk A's client id with the same badge, or with another badge, is it
     refused (409) without the visit's id, and is nothing written?"""
     front, other = kiosks
-    with app.app_context(), db.connection_context():
+    with connected(app):
         _zhang, zhang_badge = gen_person("resident", name="张秀娟")
         _li, li_badge = gen_person("resident", name="李建国")
     first = front("scan", {"payload": zhang_badge, "client_id": "front-visit-1"})
@@ -45,14 +45,14 @@ def test_another_kiosk_replaying_a_client_id_gets_nothing_back(app, kiosks):
         assert answer["ok"] is False and "visit_id" not in answer and answer["message"]
     same_kiosk_other_person = front("scan", {"payload": li_badge, "client_id": "front-visit-1"})
     assert same_kiosk_other_person.status_code == 409
-    with app.app_context(), db.connection_context():
+    with connected(app):
         assert Visit.select().count() == 1
 
 
 def test_every_kiosk_call_binds_its_client_id(app, kiosks):
     """Are services, check-out, shifts and help calls replayed by another kiosk refused too?"""
     front, other = kiosks
-    with app.app_context(), db.connection_context():
+    with connected(app):
         _resident, resident = gen_person("resident")
         _volunteer, volunteer = gen_person("volunteer")
         service_id = demo.ensure_catalogue()[0].id
@@ -65,13 +65,13 @@ def test_every_kiosk_call_binds_its_client_id(app, kiosks):
              ("help", {"client_id": "help-000001"})]
     for path, body in calls:
         assert front(path, body).status_code == 200, path
-    with app.app_context(), db.connection_context():
+    with connected(app):
         before = [m.select().count() for m in (Visit, ServiceRecord, VolunteerShift, HelpRequest)]
     for path, body in calls:
         if path == "shift/end":
             continue  # an end is matched by the volunteer's badge, whichever kiosk reads it
         replay = other(path, body)
         assert replay.status_code == 409, (path, replay.get_json())
-    with app.app_context(), db.connection_context():
+    with connected(app):
         after = [m.select().count() for m in (Visit, ServiceRecord, VolunteerShift, HelpRequest)]
     assert after == before

@@ -3,11 +3,13 @@ every duplicate is resolved in the audit log, nothing is deleted, and from then 
 database refuses a second check-in, check-out or open shift."""
 import datetime
 
+import peewee
 import pytest
 from peewee import IntegrityError
 
 import models
-from tests.conftest import TEST_DATABASE_URL
+from core.database import make_database, migrate
+from tests.helpers import TEST_DATABASE_URL, reset_postgres
 
 T0 = datetime.datetime(2025, 3, 3, 1, 0, 0)
 
@@ -16,19 +18,17 @@ T0 = datetime.datetime(2025, 3, 3, 1, 0, 0)
 def database(tmp_path):
     """An empty database of the kind under test, at schema version 1."""
     if TEST_DATABASE_URL:
-        from tests.conftest import _reset_postgres
-        _reset_postgres(TEST_DATABASE_URL)
-        database = models.make_database(TEST_DATABASE_URL, str(tmp_path))
+        reset_postgres(TEST_DATABASE_URL)
+        database = make_database(TEST_DATABASE_URL, str(tmp_path))
     else:
-        database = models.make_database("", str(tmp_path))
+        database = make_database("", str(tmp_path))
     database.connect()
-    models.migrate(database, target="0001_initial")
+    migrate(database, target="0001_initial")
     models.db.initialize(database)
     yield database
     database.close()
     if TEST_DATABASE_URL:
-        from tests.conftest import _reset_postgres
-        _reset_postgres(TEST_DATABASE_URL)
+        reset_postgres(TEST_DATABASE_URL)
 
 
 def insert(database, table, **values):
@@ -37,7 +37,7 @@ def insert(database, table, **values):
         table, ", ".join('"%s"' % c for c in values), ", ".join([param] * len(values)))
     params = [str(v) if isinstance(v, (datetime.date, datetime.datetime)) else v
               for v in values.values()]
-    if isinstance(database, models.SqliteDatabase):
+    if isinstance(database, peewee.SqliteDatabase):
         return database.execute_sql(sql, params).lastrowid
     return database.execute_sql(sql + " RETURNING id", params).fetchone()[0]
 
@@ -76,7 +76,7 @@ def test_upgrade_resolves_duplicates_and_then_refuses_them(database):
     kept = insert(database, "volunteer_shift", started_at=T0 + datetime.timedelta(
         milliseconds=5), local_date=day, client_id="s2", **shift)
 
-    assert models.migrate(database) == ["0002_hardening"]
+    assert migrate(database) == ["0002_hardening"]
 
     from models import AuditLog, Visit, VolunteerShift
     assert Visit.select().count() == 4  # nothing deleted

@@ -1,17 +1,19 @@
 """Schema versions: an empty database is migrated, and migrating again changes nothing."""
 import models
+from core.database import close_database, schema_status
 from models import db
+from tests.helpers import connected, reset_postgres
 
 
 def test_migrations_from_empty_and_rerun(app, runner):
     """Does init-db build every table, and is a second run a no-op?"""
-    with app.app_context(), db.connection_context():
+    with connected(app):
         tables = set(db.get_tables())
         for model in models.MODELS:
             assert model._meta.table_name in tables
             columns = {c.name for c in db.get_columns(model._meta.table_name)}
             assert columns == {f.column_name for f in model._meta.sorted_fields}, model
-        assert all(applied for _, applied in models.schema_status())
+        assert all(applied for _, applied in schema_status())
     result = runner.invoke(args=["init-db"])
     assert result.exit_code == 0, result.output
     assert "Applied migrations" not in result.output
@@ -25,13 +27,12 @@ def test_init_db_on_a_fresh_instance(tmp_path):
     from models import Station
     url = os.environ.get("TEST_DATABASE_URL", "")
     if url:
-        from tests.conftest import _reset_postgres
-        _reset_postgres(url)
+        reset_postgres(url)
     app = create_app({"TESTING": True, "DATABASE_URL": url},
                      instance_path=str(tmp_path / "fresh"))
     result = app.test_cli_runner().invoke(args=["init-db"])
     assert result.exit_code == 0, result.output
     assert "0001_initial" in result.output
-    with app.app_context(), db.connection_context():
+    with connected(app):
         assert Station.select().count() == 1
-    models.close_database(app.extensions["database"])
+    close_database(app.extensions["database"])

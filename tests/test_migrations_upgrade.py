@@ -7,13 +7,14 @@ import datetime
 import os
 import shutil
 
+import peewee
 import pytest
 from peewee import BooleanField, DateField, DateTimeField, ForeignKeyField, TimeField
 from playhouse.migrations import Migration
 
 import models
-from models import SCHEMA_DIR
-from tests.conftest import TEST_DATABASE_URL
+from core.database import SCHEMA_DIR, close_database, make_database, migrate, schema_status
+from tests.helpers import TEST_DATABASE_URL, connected, reset_postgres
 
 MIGRATIONS = [m.name for m in Migration.load_directory(SCHEMA_DIR)]
 ROWS_PER_TABLE = 3
@@ -65,20 +66,19 @@ def up(migrator, db):
 def database(tmp_path):
     """An empty database of the kind under test, closed and cleared afterwards."""
     if TEST_DATABASE_URL:
-        from tests.conftest import _reset_postgres
-        _reset_postgres(TEST_DATABASE_URL)
-        db = models.make_database(TEST_DATABASE_URL, str(tmp_path))
+        reset_postgres(TEST_DATABASE_URL)
+        db = make_database(TEST_DATABASE_URL, str(tmp_path))
     else:
-        db = models.make_database("", str(tmp_path))
+        db = make_database("", str(tmp_path))
     db.connect()
     yield db
     db.close()
     if TEST_DATABASE_URL:
-        _reset_postgres(TEST_DATABASE_URL)
+        reset_postgres(TEST_DATABASE_URL)
 
 
 def _postgres(database):
-    return not isinstance(database, models.SqliteDatabase)
+    return not isinstance(database, peewee.SqliteDatabase)
 
 
 def _value(database, column, row):
@@ -207,11 +207,11 @@ def _directory_with(tmp_path, **extra):
 def test_upgrade_from_every_version_keeps_every_record(database, start):
     """Does a database made at an earlier version, with a row in every column of every table,
     upgrade to the current version with every record found through today's models?"""
-    assert models.migrate(database, target=start)[-1] == start
+    assert migrate(database, target=start)[-1] == start
     written = fill(database)
-    applied = models.migrate(database)
+    applied = migrate(database)
     assert applied == MIGRATIONS[MIGRATIONS.index(start) + 1:]
-    assert all(done for _, done in models.schema_status(database))
+    assert all(done for _, done in schema_status(database))
     checked = find_every_record(database, written)
     assert checked >= sum(len(rows) for rows in written.values()) * 3
     for model in models.MODELS:  # the upgraded schema is the models' schema
@@ -223,9 +223,9 @@ def test_upgrade_through_a_later_version_then_work_goes_on(database, tmp_path, a
     """Through a later version that adds a column, an index and a table, are the records
     kept, the new column filled, and can people still be added and checked in?"""
     folder = _directory_with(tmp_path, **{"9001_example_upgrade": EXAMPLE_UPGRADE})
-    models.migrate(database, target=MIGRATIONS[-1])
+    migrate(database, target=MIGRATIONS[-1])
     written = fill(database)
-    assert models.migrate(database, directory=folder) == ["9001_example_upgrade"]
+    assert migrate(database, directory=folder) == ["9001_example_upgrade"]
     find_every_record(database, written)
     names = dict(database.execute_sql("SELECT id, preferred_name FROM person").fetchall())
     assert names == {row["id"]: row["name"] for row in written["person"]}
@@ -243,25 +243,25 @@ def test_upgrade_through_a_later_version_then_work_goes_on(database, tmp_path, a
 def test_failed_migration_leaves_the_database_as_it_was(database, tmp_path):
     """When a migration fails half-way, is everything of that run undone, the earlier good
     migration of the same run included, and does the database still work?"""
-    models.migrate(database)
+    migrate(database)
     written = fill(database)
     before_columns, before_rows = _columns(database), _dump(database, written)
     folder = _directory_with(tmp_path, **{"9001_example_upgrade": EXAMPLE_UPGRADE,
                                           "9002_breaks": FAILING})
     with pytest.raises(RuntimeError, match="fails on purpose"):
-        models.migrate(database, directory=folder)
+        migrate(database, directory=folder)
     assert _columns(database) == before_columns
     assert _dump(database, written) == before_rows
     assert not {"half_done", "person_note"} & set(database.get_tables())
-    status = dict(models.schema_status(database, directory=folder))
+    status = dict(schema_status(database, directory=folder))
     assert not status["9001_example_upgrade"] and not status["9002_breaks"]
-    assert all(done for _, done in models.schema_status(database))
+    assert all(done for _, done in schema_status(database))
     if not _postgres(database):
         assert database.pragma("foreign_keys") == 1  # switched back on after the run
     find_every_record(database, written)
     # Fixed, the same upgrade then goes through.
     os.remove(os.path.join(folder, "9002_breaks.py"))
-    assert models.migrate(database, directory=folder) == ["9001_example_upgrade"]
+    assert migrate(database, directory=folder) == ["9001_example_upgrade"]
     find_every_record(database, written)
 
 
@@ -277,8 +277,8 @@ def app_for(tmp_path):
         app = create_app({"TESTING": True, "DEMO_DATA": False,
                           "DATABASE_URL": TEST_DATABASE_URL or "sqlite:///" + database.database},
                          instance_path=str(tmp_path / "instance"))
-        with app.app_context(), models.db.connection_context():
+        with connected(app):
             yield app
-        models.close_database(app.extensions["database"])
+        close_database(app.extensions["database"])
         models.db.initialize(database)
     return make

@@ -10,12 +10,12 @@ import openpyxl
 import pypdfium2
 import pytest
 
-import models
 from core import activities, people
 from core.attendance import check_in, record_attendance
 from core.clock import local_to_utc
-from models import AuditLog, Person, db
-from tests.conftest import csrf_token, enroll_kiosk, gen_person, gen_user, local_today, login_as
+from core.stations import default_station
+from models import AuditLog, Person
+from tests.helpers import connected, csrf_token, enroll_kiosk, gen_person, local_today, sign_in
 
 # What the issue found breaking the 签到表, and what else a name may hold.
 STORED = {
@@ -29,13 +29,6 @@ STORED = {
 }
 # What each should read as on paper: invisible characters gone, the rest drawn.
 PRINTED = {"王秀英", "李明华", "张三😀", "𠀀明", "㐀华", "刘👨👩👧家", "周〓芳"}
-
-
-def signed_in(app, client, role="admin"):
-    with app.app_context(), db.connection_context():
-        user = gen_user(role)
-    login_as(client, user)
-    return user
 
 
 def new_person_form(client, **fields):
@@ -54,7 +47,7 @@ def pdf_text(data, tmp_path):
 
 def stored_people(app):
     """People saved before names were checked, with each kind of awkward name."""
-    with app.app_context(), db.connection_context():
+    with connected(app):
         made = []
         for _what, name in STORED.items():
             person, _payload = gen_person("resident", name="占位")
@@ -73,25 +66,25 @@ def stored_people(app):
 def test_the_admin_form_refuses_invisible_and_control_characters(app, client, name, code):
     """Is a name with an invisible, control or text-direction character refused with a
     Chinese message naming the character, and nothing stored?"""
-    signed_in(app, client)
+    sign_in(app, client)
     response = new_person_form(client, name=name)
     page = response.get_data(as_text=True)
     assert response.status_code == 422
     assert "看不见的字符或控制字符" in page and code in page
-    with app.app_context(), db.connection_context():
+    with connected(app):
         assert Person.select().count() == 0
 
 
 def test_the_admin_form_tidies_and_checks_names(app, client):
     """Is a name normalised (NFC, spaces), are emoji and rare characters kept, and are a
     private-use character, a name without a letter and a too-long name refused?"""
-    signed_in(app, client)
+    sign_in(app, client)
     for typed, stored in (("  欧阳 丽娟 ", "欧阳丽娟"),
                           ("Jose\u0301  Garci\u0301a", "José García"),
                           ("张三😀", "张三😀"), ("𠀀明", "𠀀明"),
                           ("阿卜杜·热合曼", "阿卜杜·热合曼")):
         assert new_person_form(client, name=typed).status_code == 302, typed
-        with app.app_context(), db.connection_context():
+        with connected(app):
             person = Person.select().order_by(Person.id.desc()).first()
             assert person.name == stored and unicodedata.is_normalized("NFC", person.name)
     for name, words in (("周\ue000芳", "非标准字符"), ("😀😀", "至少要有一个汉字或字母"),
@@ -104,8 +97,8 @@ def test_the_admin_form_tidies_and_checks_names(app, client):
 def test_editing_and_guardians_follow_the_same_rule(app, client):
     """Does editing a person refuse a bidi override in the name or the guardian's name, keep
     the stored values, and write nothing to the audit log?"""
-    signed_in(app, client)
-    with app.app_context(), db.connection_context():
+    sign_in(app, client)
+    with connected(app):
         person, _payload = gen_person("resident", name="王秀英")
         audited = AuditLog.select().count()
     url = "/admin/people/%d/edit" % person.id
@@ -114,7 +107,7 @@ def test_editing_and_guardians_follow_the_same_rule(app, client):
                 "active": "1", field: value}
         response = client.post(url, data=data)
         assert response.status_code == 422 and "看不见的字符" in response.get_data(as_text=True)
-    with app.app_context(), db.connection_context():
+    with connected(app):
         assert Person.get_by_id(person.id).name == "王秀英"
         assert Person.get_by_id(person.id).guardian_name == ""
         assert AuditLog.select().count() == audited
@@ -124,17 +117,17 @@ def test_the_command_line_and_walk_ins_follow_the_same_rule(app, client, runner)
     """Are add-person and an activity walk-in refused for a name with U+202E?"""
     result = runner.invoke(args=["add-person", "李\u202e明", "--kind", "resident"])
     assert result.exit_code != 0 and "U+202E" in result.output
-    signed_in(app, client, "social_worker")
-    with app.app_context(), db.connection_context():
+    sign_in(app, client, "social_worker")
+    with connected(app):
         fields = dict(name="手工课", kind="group", day=local_today(),
                       start=datetime.time(9, 30), end=None, place="", at_station=True,
                       organiser="", capacity=None, notes="", service_ids=[], weeks=1)
-        activity = activities.create_activity(models.default_station(), fields, actor=None)[0]
+        activity = activities.create_activity(default_station(), fields, actor=None)[0]
     response = client.post("/admin/activities/%d/walk-in" % activity.id, data={
         "csrf_token": csrf_token(client, "/admin/activities"), "name": "赵\u200b大海",
         "kind": "resident"})
     assert response.status_code == 422 and "U+200B" in response.get_data(as_text=True)
-    with app.app_context(), db.connection_context():
+    with connected(app):
         assert Person.select().count() == 0
 
 
@@ -150,7 +143,7 @@ def test_the_roster_import_follows_the_same_rule(app, runner, tmp_path):
     result = runner.invoke(args=["import-people", str(path), "--errors-out", str(errors)])
     assert result.exit_code == 0, result.output
     assert "U+200B" in result.output and "U+202E" in result.output
-    with app.app_context(), db.connection_context():
+    with connected(app):
         assert [p.name for p in Person.select().order_by(Person.id)] == ["张国庆"]
     reasons = [r[-1] for r in openpyxl.load_workbook(errors).active.iter_rows(
         min_row=2, values_only=True)]
@@ -172,7 +165,7 @@ def test_masked_names_hide_the_name(name, masked):
 
 def test_the_kiosk_masks_a_single_letter_name(app, client):
     """Does the kiosk greet a person named "A" as A*, not A?"""
-    with app.app_context(), db.connection_context():
+    with connected(app):
         _person, payload = gen_person("resident", name="A")
     _device, token = enroll_kiosk(app, client)
     response = client.post("/kiosk/api/scan", data=json.dumps({"payload": payload,
@@ -186,11 +179,11 @@ def test_the_kiosk_masks_a_single_letter_name(app, client):
 def test_the_days_sign_in_sheet_prints_every_stored_name(app, client, tmp_path):
     """Does the day's 签到表 print for names with U+200B, U+202E, emoji and rare CJK
     characters (saved before names were checked), each drawn, none a 500?"""
-    signed_in(app, client)
+    sign_in(app, client)
     made = stored_people(app)
     day = local_today()
-    with app.app_context(), db.connection_context():
-        station = models.default_station()
+    with connected(app):
+        station = default_station()
         for index, person in enumerate(made):
             check_in(person, station, at=local_to_utc(station, day, datetime.time(9, index)))
     response = client.get("/admin/reports/sign-in-sheet.pdf?date=%s" % day)
@@ -205,14 +198,14 @@ def test_the_days_sign_in_sheet_prints_every_stored_name(app, client, tmp_path):
 def test_an_activity_sheet_prints_every_stored_name_and_is_audited(app, client, tmp_path):
     """Does an activity's 签到表 (full names) print for the same names, and is each one made
     written to the audit log?"""
-    user = signed_in(app, client, "social_worker")
+    user = sign_in(app, client, "social_worker")
     made = stored_people(app)
-    with app.app_context(), db.connection_context():
+    with connected(app):
         fields = dict(name="国际残疾人日联欢会😀", kind="event", day=local_today(),
                       start=datetime.time(9, 30), end=datetime.time(11, 0), place="活动室",
                       at_station=True, organiser="社工\u200b李敏", capacity=None, notes="",
                       service_ids=[], weeks=1)
-        activity = activities.create_activity(models.default_station(), fields, actor=user)[0]
+        activity = activities.create_activity(default_station(), fields, actor=user)[0]
         for person in made:
             record_attendance(activity, person)
     response = client.get("/admin/activities/%d/sheet.pdf" % activity.id)
@@ -220,7 +213,7 @@ def test_an_activity_sheet_prints_every_stored_name_and_is_audited(app, client, 
     text = pdf_text(response.data, tmp_path)
     for name in PRINTED | {"国际残疾人日联欢会😀", "社工李敏"}:
         assert name in text, (name, text)
-    with app.app_context(), db.connection_context():
+    with connected(app):
         row = AuditLog.get(AuditLog.action == "export.activity_sign_in_sheet")
         assert (row.actor_id, row.object_id) == (user.id, activity.id)
         assert row.detail == "%d people" % len(made)
@@ -228,7 +221,7 @@ def test_an_activity_sheet_prints_every_stored_name_and_is_audited(app, client, 
 
 def test_a_badge_prints_for_every_stored_name(app, client):
     """Does the full-name badge picture of each stored name come out as a PNG, not an error?"""
-    signed_in(app, client)
+    sign_in(app, client)
     for person in stored_people(app):
         response = client.get("/admin/people/%d/badge/preview.png?name=full" % person.id)
         assert response.status_code == 200 and response.mimetype == "image/png", person.name

@@ -9,10 +9,12 @@ from peewee import CharField, TextField
 
 import models
 from core import attendance, corrections, people
+from core.database import is_sqlite
 from core.demo import ensure_catalogue
+from core.stations import default_station
 from models import (Activity, AuditLog, Badge, Consent, Person, ServiceRecord, StaffUser, Visit,
                     VolunteerShift, db)
-from tests.conftest import csrf_token, gen_person, gen_user, local_today, login_as
+from tests.helpers import connected, csrf_token, gen_person, gen_user, local_today, login_as
 
 NAME, PHONE = "欧阳丽娟", "13912345678"
 ID_NUMBER = "50010219560308123X"
@@ -22,8 +24,8 @@ GUARDIAN = "欧阳建国"
 
 def arrange_month(app):
     """A month with the person and others: visits, services, shifts, notes, audit rows."""
-    with app.app_context(), db.connection_context():
-        station = models.default_station()
+    with connected(app):
+        station = default_station()
         services = ensure_catalogue(station)
         person, _ = gen_person("resident", name=NAME)
         person.phone, person.guardian_name, person.address = PHONE, GUARDIAN, "石井坡街道 12 号"
@@ -83,7 +85,7 @@ def month_figures(station_id, first, last):
 
 
 def _mark():
-    return "?" if models.is_sqlite() else "%s"
+    return "?" if is_sqlite() else "%s"
 
 
 def text_columns():
@@ -103,8 +105,8 @@ def test_erase_removes_personal_data_everywhere_and_keeps_the_counts(app, client
     """After erasure, is the name, phone, card and ID gone from every table, the counts the same?"""
     ids = arrange_month(app)
     first, last = ids["month"]
-    with app.app_context(), db.connection_context():
-        station_id = models.default_station().id
+    with connected(app):
+        station_id = default_station().id
         before = month_figures(station_id, first, last)
         assert before["people"] == 2 and before["visits"] >= 2
         for needle in (NAME, PHONE, CARD, ID_NUMBER, GUARDIAN):
@@ -114,7 +116,7 @@ def test_erase_removes_personal_data_everywhere_and_keeps_the_counts(app, client
     response = client.post("/admin/people/%d/erase" % ids["person"],
                            data={"csrf_token": token, "confirm_name": NAME})
     assert response.status_code == 302
-    with app.app_context(), db.connection_context():
+    with connected(app):
         for needle in (NAME, PHONE, CARD, ID_NUMBER, GUARDIAN, "石井坡街道"):
             assert places_holding(needle) == [], needle
         assert month_figures(station_id, first, last) == before
@@ -136,7 +138,7 @@ def test_erase_removes_personal_data_everywhere_and_keeps_the_counts(app, client
 
 def test_erase_needs_the_name_typed(app, client):
     """Is an erasure with the wrong name typed refused, with nothing erased?"""
-    with app.app_context(), db.connection_context():
+    with connected(app):
         person, _ = gen_person("resident", name="陈桂英")
         admin = gen_user("admin")
     login_as(client, admin)
@@ -145,13 +147,13 @@ def test_erase_needs_the_name_typed(app, client):
                            data={"csrf_token": token, "confirm_name": "陈桂"})
     assert response.status_code == 422
     assert "姓名不一致" in response.get_data(as_text=True)
-    with app.app_context(), db.connection_context():
+    with connected(app):
         assert Person.get_by_id(person.id).name == "陈桂英"
 
 
 def test_only_an_administrator_may_erase(app, client):
     """Is a social worker refused the erase screen and the erase itself?"""
-    with app.app_context(), db.connection_context():
+    with connected(app):
         person, _ = gen_person("resident", name="赵玉兰")
         worker = gen_user("social_worker")
     login_as(client, worker)
@@ -159,7 +161,7 @@ def test_only_an_administrator_may_erase(app, client):
     assert client.get("/admin/people/%d/erase" % person.id).status_code == 403
     assert client.post("/admin/people/%d/erase" % person.id,
                        data={"csrf_token": token, "confirm_name": "赵玉兰"}).status_code == 403
-    with app.app_context(), db.connection_context():
+    with connected(app):
         assert Person.get_by_id(person.id).erased_at is None
 
 
@@ -184,7 +186,7 @@ def expected_records(ids):
 def test_copy_of_data_holds_every_record(app, client):
     """Does the JSON copy hold every visit, service, consent, badge, attendance and audit row?"""
     ids = arrange_month(app)
-    with app.app_context(), db.connection_context():
+    with connected(app):
         worker = gen_user("social_worker")
         expected = expected_records(ids)
         assert all(expected.values())
@@ -199,7 +201,7 @@ def test_copy_of_data_holds_every_record(app, client):
         assert {r["id"] for r in data[section]} >= wanted, section
     assert {r["id"] for r in data["visits"]} == expected["visits"]
     assert {r["id"] for r in data["services_received"]} == expected["services_received"]
-    with app.app_context(), db.connection_context():
+    with connected(app):
         row = AuditLog.select().where(AuditLog.action == "person.copy_of_data").get()
         assert row.actor_id == worker.id and row.object_id == ids["person"]
 
@@ -208,7 +210,7 @@ def test_copy_of_data_as_xlsx(app, client):
     """Does the XLSX copy open with openpyxl, one sheet per kind of record, every row there?"""
     from openpyxl import load_workbook
     ids = arrange_month(app)
-    with app.app_context(), db.connection_context():
+    with connected(app):
         worker = gen_user("admin")
         expected = expected_records(ids)
         volunteer_shifts = {s.id for s in VolunteerShift.select()
@@ -226,7 +228,7 @@ def test_copy_of_data_as_xlsx(app, client):
     # The volunteer's copy holds their shifts and the services they gave.
     data = json.loads(client.get("/admin/people/%d/copy" % ids["volunteer"]).data)
     assert {s["id"] for s in data["volunteer_shifts"]} == volunteer_shifts
-    with app.app_context(), db.connection_context():
+    with connected(app):
         given = {r.id for r in ServiceRecord.select()
                  .where(ServiceRecord.provider == ids["volunteer"])}
     assert {r["id"] for r in data["services_given"]} == given and given
@@ -236,7 +238,7 @@ def test_copy_of_data_as_xlsx(app, client):
 
 def test_staff_account_of_an_erased_staff_member_loses_the_name(app, client):
     """Is the display name of a staff member's account cleared when they are erased?"""
-    with app.app_context(), db.connection_context():
+    with connected(app):
         person, _ = gen_person("staff", name="谢晓燕")
         account = gen_user("staff")
         account.person, account.display_name = person, "谢晓燕"
@@ -246,7 +248,7 @@ def test_staff_account_of_an_erased_staff_member_loses_the_name(app, client):
     token = csrf_token(client, "/admin/people/%d/erase" % person.id)
     client.post("/admin/people/%d/erase" % person.id,
                 data={"csrf_token": token, "confirm_name": "谢晓燕"})
-    with app.app_context(), db.connection_context():
+    with connected(app):
         assert StaffUser.get_by_id(account.id).display_name == ""
         assert places_holding("谢晓燕") == []
 
@@ -275,9 +277,9 @@ def test_erasure_leaves_no_former_detail_in_any_table(app, client, runner, tmp_p
     import, a corrected service note, a waiting upload), does erasure leave none of the
     former details in any table, audit before/after/detail included, and the counts as
     they were?"""
-    with app.app_context(), db.connection_context():
+    with connected(app):
         admin = gen_user("admin")
-        station = models.default_station()
+        station = default_station()
         services = ensure_catalogue(station)
     login_as(client, admin)
     response = _person_form(client, "/admin/people/new", name=FORMER["name"][0],
@@ -303,7 +305,7 @@ def test_erasure_leaves_no_former_detail_in_any_table(app, client, runner, tmp_p
                            % (FORMER["name"][1], FORMER["address"][1]), encoding="utf-8")
     result = runner.invoke(args=["import-people", str(roster_file)])
     assert result.exit_code == 0 and "更新 1 人" in result.output, result.output
-    with app.app_context(), db.connection_context():
+    with connected(app):
         person = Person.get_by_id(person_id)
         assert person.address == FORMER["address"][1] and person.id_number == ID_NUMBER
         first = local_today().replace(day=1)
@@ -335,7 +337,7 @@ def test_erasure_leaves_no_former_detail_in_any_table(app, client, runner, tmp_p
         "confirm_name": FORMER["name"][1]})
     assert response.status_code == 302
 
-    with app.app_context(), db.connection_context():
+    with connected(app):
         for value in everything + ["腿疼", "轮椅", "独居", "腰疼", "代签"]:
             for line in value.split("\n"):
                 assert places_holding(line) == [], line

@@ -20,12 +20,13 @@ import urllib.parse
 
 import pytest
 
-import models
 from app import create_app
 from core import badges
+from core.database import close_database, migrate
 from core.security import hash_password
+from core.stations import default_station, ensure_default_station
 from models import AuditLog, Badge, Person, StaffUser, Visit, db
-from tests.conftest import csrf_token, enroll_kiosk, gen_person, gen_user, login_as
+from tests.helpers import connected, csrf_token, enroll_kiosk, gen_person, gen_user, login_as
 
 # Everything here runs the station on SQLite, what a station runs; the suite's PostgreSQL pass
 # would only repeat it.
@@ -140,8 +141,8 @@ class Server:
 def bulk_residents(app, count, prefix):
     """Residents with badges, inserted in bulk (thousands per second); [(person id, payload)]."""
     key = app.config["BADGE_KEY"]
-    with app.app_context(), db.connection_context():
-        station = models.default_station()
+    with connected(app):
+        station = default_station()
         first = (Person.select(Person.id).order_by(Person.id.desc()).scalar() or 0) + 1
         rows = [{"station": station.id, "kind": "resident", "name": "%s%05d" % (prefix, i)}
                 for i in range(count)]
@@ -191,15 +192,15 @@ def test_no_acknowledged_check_in_lost_across_kills(tmp_path):
     try:
         residents = bulk_residents(app, CHECK_INS, "居民")
         walk_ins = bulk_residents(app, WALK_INS, "散客")
-        with app.app_context(), db.connection_context():
-            StaffUser.create(username="desk", role="staff", station=models.default_station(),
+        with connected(app):
+            StaffUser.create(username="desk", role="staff", station=default_station(),
                              password_hash=hash_password(ADMIN_PASSWORD))
         server.start()
         kiosk, kiosk_csrf = enroll(server, port)
         run_load(app, server, port, kiosk, kiosk_csrf, residents, walk_ins, tmp_path)
     finally:
         server.stop()
-        models.close_database(app.extensions["database"])
+        close_database(app.extensions["database"])
 
 
 def run_load(app, server, port, kiosk, kiosk_csrf, residents, walk_ins, tmp_path):
@@ -304,7 +305,7 @@ def run_load(app, server, port, kiosk, kiosk_csrf, residents, walk_ins, tmp_path
                     return
                 try:
                     with db.connection_context():
-                        people.add_person(models.default_station(), "命令行%03d" % number,
+                        people.add_person(default_station(), "命令行%03d" % number,
                                           "resident", actor_label="cli")
                 except Exception as error:  # noqa: BLE001 - reported below
                     problems.append("command line write failed: %r" % error)
@@ -349,7 +350,7 @@ def run_load(app, server, port, kiosk, kiosk_csrf, residents, walk_ins, tmp_path
     assert not [s for s in answers if s >= 500]
     assert len(acked) == CHECK_INS
 
-    with app.app_context(), db.connection_context():
+    with connected(app):
         rows = list(Visit.select(Visit.id, Visit.client_id, Visit.person, Visit.kind,
                                  Visit.source).tuples())
         by_client = {}
@@ -395,13 +396,13 @@ def sqlite_app(tmp_path):
     """A station on SQLite (what a station runs), whatever database the suite uses."""
     application = create_app({"TESTING": True, "RATELIMIT_ENABLED": False, "DEMO_DATA": False,
                               "DATABASE_URL": ""}, instance_path=str(tmp_path / "instance"))
-    with application.app_context(), db.connection_context():
-        models.migrate()
-        models.ensure_default_station(application)
+    with connected(application):
+        migrate()
+        ensure_default_station(application)
     yield application
     if not db.is_closed():
         db.close()
-    models.close_database(application.extensions["database"])
+    close_database(application.extensions["database"])
 
 
 def scan(client, token, payload, client_id):
@@ -411,13 +412,13 @@ def scan(client, token, payload, client_id):
 
 
 def visits(app):
-    with app.app_context(), db.connection_context():
+    with connected(app):
         return sorted(Visit.select(Visit.client_id, Visit.person).tuples())
 
 
 def set_pragma(app, name, value):
     """Apply a SQLite pragma to every connection from now on."""
-    with app.app_context(), db.connection_context():
+    with connected(app):
         app.extensions["database"].pragma(name, value, permanent=True)
 
 
@@ -426,7 +427,7 @@ def test_read_only_database_gives_clear_error_and_keeps_everything(sqlite_app):
     still see what was stored, nothing half-done is kept, and the kiosk's retry succeeds once
     the database is writable again?"""
     app = sqlite_app
-    with app.app_context(), db.connection_context():
+    with connected(app):
         first, first_payload = gen_person("resident", name="李秀英")
         second, second_payload = gen_person("resident", name="王建国")
         user = gen_user("staff")
@@ -461,7 +462,7 @@ def test_full_disk_gives_clear_error_and_keeps_everything(sqlite_app):
     kept, the one that did not fit refused with a clear message (not stored), and is it stored
     once when the kiosk retries after space is freed?"""
     app = sqlite_app
-    with app.app_context(), db.connection_context():
+    with connected(app):
         people = [gen_person("resident") for _ in range(150)]
         page_count = app.extensions["database"].pragma("page_count")
     kiosk = app.test_client()

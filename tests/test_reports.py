@@ -26,7 +26,7 @@ import pytest
 
 from core import attendance, reports
 from models import AuditLog, Person, Service, Station, Visit, VolunteerShift, db, utcnow
-from tests.conftest import gen_person, gen_user, login_as
+from tests.helpers import connected, gen_person, gen_user, login_as
 
 NOV = reports.month_range(2026, 11)
 
@@ -168,7 +168,7 @@ def figure(html, element_id):
 
 def test_reports_page_shows_figures_and_charts(app, client):
     """Does the page for November show 服务人次 7, 受益人数 3, confirmed hours and SVG charts?"""
-    with app.app_context(), db.connection_context():
+    with connected(app):
         make_month()
         user = gen_user("social_worker")
     login_as(client, user)
@@ -186,7 +186,7 @@ def test_reports_page_shows_figures_and_charts(app, client):
 
 def test_reports_page_bad_range_says_so_in_chinese(app, client):
     """Does a range whose end is before its start get a clear Chinese message?"""
-    with app.app_context(), db.connection_context():
+    with connected(app):
         user = gen_user("admin")
     login_as(client, user)
     response = client.get("/admin/reports?start=2026-11-30&end=2026-11-01")
@@ -198,7 +198,7 @@ def test_reports_page_bad_range_says_so_in_chinese(app, client):
 
 def test_reports_permissions(app, client):
     """May staff (no view_reports) not see the report, while a district admin may?"""
-    with app.app_context(), db.connection_context():
+    with connected(app):
         staff = gen_user("staff")
         district = gen_user("district_admin")
     login_as(client, staff)
@@ -211,7 +211,7 @@ def test_reports_permissions(app, client):
 
 def test_district_admin_compares_stations(app, client):
     """Does a district administrator see every station side by side, each with its own count?"""
-    with app.app_context(), db.connection_context():
+    with connected(app):
         make_month()
         second = Station.create(code="S2", name="第二驿站")
         person, _ = gen_person("resident", name="戊居民", station=second)
@@ -229,12 +229,12 @@ def test_district_admin_compares_stations(app, client):
 
 def test_report_export_is_audited(app, client):
     """Is every report export written to the audit log with who did it?"""
-    with app.app_context(), db.connection_context():
+    with connected(app):
         make_month()
         user = gen_user("admin")
     login_as(client, user)
     assert client.get("/admin/reports/export.csv?month=2026-11").status_code == 200
     assert client.get("/admin/reports/export.xlsx?month=2026-11").status_code == 200
-    with app.app_context(), db.connection_context():
+    with connected(app):
         rows = list(AuditLog.select().where(AuditLog.action == "export.report"))
     assert len(rows) == 2 and all(r.actor_id == user.id for r in rows)

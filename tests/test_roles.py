@@ -8,11 +8,12 @@ import pytest
 
 import models
 from core import attendance
-from core.kiosk_auth import new_enrollment
 from core.demo import ensure_catalogue
-from models import ROLES, Activity, Consent, StaffUser, db
+from core.kiosk_auth import new_enrollment
+from core.stations import default_station
+from models import ROLES, Activity, Consent, StaffUser
 from station_admin.roles import PERMISSIONS, PUBLIC_ENDPOINTS, can
-from tests.conftest import csrf_token, gen_person, gen_user, local_today, login_as
+from tests.helpers import connected, csrf_token, gen_person, gen_user, local_today, login_as
 
 
 def admin_routes(app):
@@ -28,8 +29,8 @@ def admin_routes(app):
 
 def arrange(app):
     """One of everything a route may name in its URL; the values to build URLs with."""
-    with app.app_context(), db.connection_context():
-        station = models.default_station()
+    with connected(app):
+        station = default_station()
         services = ensure_catalogue(station)
         resident, _ = gen_person("resident")
         volunteer, _ = gen_person("volunteer")
@@ -83,7 +84,7 @@ def test_nobody_is_sent_to_sign_in(app, client):
     """Is every admin route, asked by someone not signed in, answered with the sign-in page?"""
     values = arrange(app)
     token = csrf_token(client)  # so that POSTs reach the permission check
-    with app.app_context(), db.connection_context():
+    with connected(app):
         before = table_counts()
     checked = 0
     for endpoint, rule, method in admin_routes(app):
@@ -96,7 +97,7 @@ def test_nobody_is_sent_to_sign_in(app, client):
         assert "/admin/login" in response.headers["Location"], endpoint
         checked += 1
     assert checked > 40
-    with app.app_context(), db.connection_context():
+    with connected(app):
         assert table_counts() == before
 
 
@@ -104,7 +105,7 @@ def test_nobody_is_sent_to_sign_in(app, client):
 def test_each_role_gets_what_the_table_says(app, client, role):
     """As each role, is every route allowed or refused (403, nothing stored) as the table says?"""
     values = arrange(app)
-    with app.app_context(), db.connection_context():
+    with connected(app):
         user = gen_user(role)
     assert login_as(client, user).status_code == 302
     token = csrf_token(client, "/admin/")
@@ -114,7 +115,7 @@ def test_each_role_gets_what_the_table_says(app, client, role):
             continue
         permission = app.view_functions[endpoint].permission
         url = build_url(app, rule, values)
-        with app.app_context(), db.connection_context():
+        with connected(app):
             before = table_counts()
         response = client.open(url, method=method, data={"csrf_token": token}
                                if method == "POST" else None)
@@ -128,20 +129,20 @@ def test_each_role_gets_what_the_table_says(app, client, role):
             refused += 1
             assert response.status_code == 403, (endpoint, method, response.status_code)
             assert "没有权限" in response.get_data(as_text=True)
-            with app.app_context(), db.connection_context():
+            with connected(app):
                 assert table_counts() == before, (endpoint, method)
     assert allowed > 0
     if role != "admin":
         assert refused > 0
     # Still signed in as the same account after every route (nothing signed us out).
-    with app.app_context(), db.connection_context():
+    with connected(app):
         assert StaffUser.get_by_id(user.id).active
 
 
 def test_every_form_needs_its_csrf_token(app, client):
     """Is a POST without the CSRF token refused on every admin form, with nothing stored?"""
     values = arrange(app)
-    with app.app_context(), db.connection_context():
+    with connected(app):
         user = gen_user("admin")
         district = gen_user("district_admin")
     posts = [(e, r) for e, r, m in admin_routes(app) if m == "POST"]
@@ -149,13 +150,13 @@ def test_every_form_needs_its_csrf_token(app, client):
     for account in (user, district):
         login_as(client, account)
         for endpoint, rule in posts:
-            with app.app_context(), db.connection_context():
+            with connected(app):
                 before = table_counts()
             response = client.post(build_url(app, rule, values),
                                    data={"reason": "x", "name": "x", "active": "1"})
             assert response.status_code == 400, (endpoint, response.status_code)
             assert "表单已过期" in response.get_data(as_text=True)
-            with app.app_context(), db.connection_context():
+            with connected(app):
                 assert table_counts() == before, endpoint
 
 

@@ -5,12 +5,14 @@ import logging
 import pytest
 from peewee import OperationalError
 
-import models
 from app import create_app
 from core import attendance
+from core.database import close_database, migrate
 from core.security import limiter, redact
-from models import AuditLog, StaffUser, Visit, db
-from tests.conftest import PASSWORD, csrf_token, enroll_kiosk, gen_person, gen_user, login_as
+from core.stations import default_station, ensure_default_station
+from models import AuditLog, StaffUser, Visit
+from tests.helpers import (PASSWORD, connected, csrf_token, enroll_kiosk, gen_person, gen_user,
+                           login_as)
 
 
 def scan(client, token, payload, client_id="sec-00000001"):
@@ -75,7 +77,7 @@ def test_no_inline_script_or_style_in_pages(app, client):
 
 def test_session_cookie_flags_over_http(app, client):
     """Is the session cookie HttpOnly and SameSite=Lax, and not Secure over plain HTTP?"""
-    with app.app_context(), db.connection_context():
+    with connected(app):
         user = gen_user("staff")
     response = login_as(client, user)
     assert response.status_code == 302
@@ -89,7 +91,7 @@ def test_cookies_secure_behind_https(app):
     """Behind HTTPS, do the session and kiosk device cookies carry Secure, with HSTS sent?"""
     client = app.test_client()
     client.environ_base["wsgi.url_scheme"] = "https"
-    with app.app_context(), db.connection_context():
+    with connected(app):
         user = gen_user("staff")
     page = client.get("/admin/login", base_url="https://localhost")
     assert page.headers["Strict-Transport-Security"].startswith("max-age=")
@@ -104,8 +106,8 @@ def test_cookies_secure_behind_https(app):
 
     from core.kiosk_auth import new_enrollment
     kiosk = app.test_client()
-    with app.app_context(), db.connection_context():
-        _, code = new_enrollment("平板", models.default_station())
+    with connected(app):
+        _, code = new_enrollment("平板", default_station())
     page = kiosk.get("/kiosk/enroll/%s" % code, base_url="https://localhost")
     token = re.search(r'name="csrf_token" value="([^"]+)"', page.get_data(as_text=True)).group(1)
     enrolled = kiosk.post("/kiosk/enroll/%s" % code, base_url="https://localhost",
@@ -121,14 +123,14 @@ def test_secure_cookie_setting_applies_on_http(tmp_path):
     """With SESSION_COOKIE_SECURE on, is the cookie Secure even when a proxy hides HTTPS?"""
     app = create_app({"TESTING": True, "RATELIMIT_ENABLED": False, "DEMO_DATA": False,
                       "SESSION_COOKIE_SECURE": True}, instance_path=str(tmp_path / "i"))
-    with app.app_context(), db.connection_context():
-        models.migrate()
-        models.ensure_default_station(app)
+    with connected(app):
+        migrate()
+        ensure_default_station(app)
         user = gen_user("staff")
     client = app.test_client()
     response = login_as(client, user)
     assert "secure" in flags(cookie_named(response, app.config["SESSION_COOKIE_NAME"]))
-    models.close_database(app.extensions["database"])
+    close_database(app.extensions["database"])
 
 
 # --- logging in -------------------------------------------------------------------
@@ -144,9 +146,9 @@ def test_login_rate_limited_per_address(tmp_path):
     app = create_app({"TESTING": True, "RATELIMIT_ENABLED": True, "DEMO_DATA": False,
                       "LOGIN_RATE_LIMIT": "3 per minute", "LOGIN_MAX_FAILURES": 100},
                      instance_path=str(tmp_path / "i"))
-    with app.app_context(), db.connection_context():
-        models.migrate()
-        models.ensure_default_station(app)
+    with connected(app):
+        migrate()
+        ensure_default_station(app)
         user = gen_user("staff")
     limiter.reset()
     client = app.test_client()
@@ -162,13 +164,13 @@ def test_login_rate_limited_per_address(tmp_path):
     other.environ_base["REMOTE_ADDR"] = "10.0.0.9"
     assert wrong_login(other, user.username).status_code == 401
     limiter.reset()
-    models.close_database(app.extensions["database"])
+    close_database(app.extensions["database"])
 
 
 def test_wait_lifted_at_once_by_unlock_staff(app, client, runner):
     """After too many wrong passwords, does `unlock-staff` let that device try again at once,
     audited?"""
-    with app.app_context(), db.connection_context():
+    with connected(app):
         user = gen_user("staff", username="wanglei")
     for _ in range(app.config["LOGIN_MAX_FAILURES"]):
         assert wrong_login(client, "wanglei").status_code == 401
@@ -179,7 +181,7 @@ def test_wait_lifted_at_once_by_unlock_staff(app, client, runner):
     result = runner.invoke(args=["unlock-staff", "wanglei"])
     assert result.exit_code == 0, result.output
     assert "unlocked" in result.output
-    with app.app_context(), db.connection_context():
+    with connected(app):
         assert StaffUser.get_by_id(user.id).failed_logins == 0
         row = AuditLog.get(AuditLog.action == "staff.unlock")
         assert row.actor_label == "cli" and row.object_id == user.id
@@ -192,11 +194,11 @@ def test_unlock_staff_unknown_or_not_locked(app, runner):
     """Does `unlock-staff` say so for an unknown account and for one that is not locked?"""
     missing = runner.invoke(args=["unlock-staff", "nobody"])
     assert missing.exit_code != 0 and "No account" in missing.output
-    with app.app_context(), db.connection_context():
+    with connected(app):
         gen_user("staff", username="zhaomin")
     fine = runner.invoke(args=["unlock-staff", "zhaomin"])
     assert fine.exit_code == 0 and "not locked" in fine.output
-    with app.app_context(), db.connection_context():
+    with connected(app):
         assert not AuditLog.select().where(AuditLog.action == "staff.unlock").exists()
 
 
@@ -210,16 +212,16 @@ def test_request_size_limit(app, client):
                                                  "csrf_token": token})
     assert response.status_code == 413
     assert "太大" in response.get_data(as_text=True)
-    with app.app_context(), db.connection_context():
+    with connected(app):
         assert not AuditLog.select().where(AuditLog.action.startswith("staff")).exists()
 
 
 def test_user_text_is_escaped_in_admin_log(app, client):
     """Is a person named like a script shown as text in the admin log, never run?"""
     name = '<script>alert("x")</script><img src=x onerror=alert(1)>'[:50]
-    with app.app_context(), db.connection_context():
+    with connected(app):
         person, payload = gen_person("resident", name=name)
-        attendance.check_in(person, models.default_station(), client_id="esc-00000001")
+        attendance.check_in(person, default_station(), client_id="esc-00000001")
         user = gen_user("staff")
     login_as(client, user)
     html = client.get("/admin/").get_data(as_text=True)
@@ -238,7 +240,7 @@ def test_user_text_is_escaped_in_admin_log(app, client):
 def test_database_errors_become_clear_503(app, client, monkeypatch, message, expected):
     """Does a locked, read-only, full or failing database give the kiosk a 503 in Chinese
     (JSON) and staff a page, storing nothing?"""
-    with app.app_context(), db.connection_context():
+    with connected(app):
         _, payload = gen_person()
     _, token = enroll_kiosk(app, client)
 
@@ -250,7 +252,7 @@ def test_database_errors_become_clear_503(app, client, monkeypatch, message, exp
     data = response.get_json()
     assert data["ok"] is False and expected in data["message"]
     assert response.headers["Retry-After"]
-    with app.app_context(), db.connection_context():
+    with connected(app):
         assert Visit.select().count() == 0
 
     monkeypatch.setattr(StaffUser, "get_or_none", failing)
@@ -279,7 +281,7 @@ def test_nothing_sensitive_in_logs(app, client, caplog):
     """During a check-in, a failed login and a crash, do the logs hold no badge payload,
     token, name, phone or password?"""
     caplog.set_level(logging.DEBUG)
-    with app.app_context(), db.connection_context():
+    with connected(app):
         person, payload = gen_person("resident", name="欧阳秀娟")
         person.phone = "13912345678"
         person.save()
@@ -305,7 +307,7 @@ def test_nothing_sensitive_in_logs(app, client, caplog):
     for secret in (payload, token_part, "Secret-Pass-4711", "11010519900307123X62", "欧阳秀娟",
                    "13912345678", user.password_hash):
         assert secret not in logged, secret
-    with app.app_context(), db.connection_context():
+    with connected(app):
         assert Visit.select().count() == 1
 
 
@@ -322,12 +324,12 @@ def test_redact_blanks_values_and_keeps_the_rest():
 def test_nul_character_in_a_form_is_refused(app, client):
     """Is a NUL character in a form field or query refused with 400 (PostgreSQL cannot store
     it), storing nothing?"""
-    with app.app_context(), db.connection_context():
+    with connected(app):
         user = gen_user("staff", username="sunli")
     response = client.post("/admin/login", data={"username": "sunli\x00", "password": "x",
                                                  "csrf_token": csrf_token(client)})
     assert response.status_code == 400
     assert "没有保存" in response.get_data(as_text=True)
     assert client.get("/admin/login?next=/admin/%00").status_code == 400
-    with app.app_context(), db.connection_context():
+    with connected(app):
         assert StaffUser.get_by_id(user.id).failed_logins == 0

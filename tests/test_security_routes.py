@@ -4,9 +4,9 @@ import pytest
 from werkzeug.routing import IntegerConverter
 
 import models
-from models import MODELS, ROLES, db
+from models import MODELS, ROLES
 from station_admin.roles import PERMISSIONS
-from tests.conftest import csrf_token, gen_person, gen_user, login_as
+from tests.helpers import connected, csrf_token, gen_person, gen_user, login_as
 
 PUBLIC = {"station_admin.login", "station_admin.logout"}
 
@@ -26,13 +26,13 @@ def post_routes(app):
 
 def row_counts(app):
     """How many rows each table holds."""
-    with app.app_context(), db.connection_context():
+    with connected(app):
         return {model.__name__: model.select().count() for model in MODELS}
 
 
 def arrange(app):
     """A station with one of everything a form might act on (person id 1, and so on)."""
-    with app.app_context(), db.connection_context():
+    with connected(app):
         gen_person("resident")
         gen_person("volunteer")
 
@@ -70,7 +70,7 @@ def test_every_admin_post_needs_csrf(app, client):
     """Does each admin POST route refuse a signed-in administrator's POST without a CSRF token
     (400, nothing stored)?"""
     arrange(app)
-    with app.app_context(), db.connection_context():
+    with connected(app):
         user = gen_user("admin")
     assert login_as(client, user).status_code == 302
     before = row_counts(app)
@@ -89,7 +89,7 @@ def test_every_admin_post_refuses_the_wrong_role(app, client, role):
     """Does each admin POST route answer 403 to a role its permission does not include,
     storing nothing?"""
     arrange(app)
-    with app.app_context(), db.connection_context():
+    with connected(app):
         user = gen_user(role)
     assert login_as(client, user).status_code == 302
     token = csrf_token(client, "/admin/login")
@@ -104,5 +104,5 @@ def test_every_admin_post_refuses_the_wrong_role(app, client, role):
         response = client.post(url, data=form_for(token))
         assert response.status_code in (403, 404), (endpoint, role, response.status_code)
     assert row_counts(app) == before
-    with app.app_context(), db.connection_context():
+    with connected(app):
         assert models.StaffUser.get_by_id(user.id).role == role

@@ -8,8 +8,8 @@ import pytest
 
 from core import people
 from core.sheets import sign_in_sheet_pdf
-from models import AuditLog, Consent, Station, db
-from tests.conftest import gen_user, login_as
+from models import AuditLog, Consent, Station
+from tests.helpers import connected, csrf_token, gen_user, login_as
 from tests.test_reports import make_month
 
 A4_POINTS = (595.28, 841.89)
@@ -92,7 +92,7 @@ def test_rare_name_character_is_embedded(tmp_path):
 
 @pytest.fixture
 def month(app):
-    with app.app_context(), db.connection_context():
+    with connected(app):
         data = make_month()
         station = Station.get()
         station.organisation = "石井坡街道残疾人协会"
@@ -109,7 +109,7 @@ def month(app):
 
 def test_day_sign_in_sheet_from_the_log(app, client, month, tmp_path):
     """Does the day's 签到表 list who came, their times and services, with a signature column?"""
-    with app.app_context(), db.connection_context():
+    with connected(app):
         user = gen_user("social_worker")
     login_as(client, user)
     response = client.get("/admin/reports/sign-in-sheet.pdf?date=2026-11-03")
@@ -121,13 +121,13 @@ def test_day_sign_in_sheet_from_the_log(app, client, month, tmp_path):
     assert lines and "09:10" in lines[0] and "康复训练、助餐" in lines[0]
     assert any("乙居民" in line and "10:05" in line for line in text.splitlines())
     assert "丙居民" not in text  # C came on the 4th, not the 3rd
-    with app.app_context(), db.connection_context():
+    with connected(app):
         assert AuditLog.select().where(AuditLog.action == "export.sign_in_sheet").count() == 1
 
 
 def test_certificate_has_the_fields_and_confirmed_hours(app, client, month, tmp_path):
     """Does the 志愿服务记录证明 carry name, ID, number, confirmed hours, issuer, clerk, number?"""
-    with app.app_context(), db.connection_context():
+    with connected(app):
         user = gen_user("social_worker")
         user.display_name = "李社工"
         user.save()
@@ -153,18 +153,17 @@ def test_certificate_has_the_fields_and_confirmed_hours(app, client, month, tmp_
     assert_really_drawn(doc, "志愿服务记录证明")
     second = client.post("/admin/certificates/issue", data=form)
     assert "SJHJ-2026-0002" in pdf_text(second.data, tmp_path)
-    with app.app_context(), db.connection_context():
+    with connected(app):
         issued = list(AuditLog.select().where(AuditLog.action == "certificate.issue"))
     assert len(issued) == 2 and issued[0].actor_id == user.id
 
 
 def test_certificate_without_consent_prints_no_id(app, client, month, tmp_path):
     """Once consent is withdrawn, is the ID number left off the certificate?"""
-    with app.app_context(), db.connection_context():
+    with connected(app):
         Consent.update(withdrawn_at=datetime.datetime(2026, 11, 29)).execute()
         user = gen_user("admin")
     login_as(client, user)
-    from tests.conftest import csrf_token
     token = csrf_token(client, "/admin/certificates")
     response = client.post("/admin/certificates/issue", data={
         "csrf_token": token, "volunteer": month["V2"], "start": "2026-11-01",
@@ -179,10 +178,9 @@ def test_certificate_without_consent_prints_no_id(app, client, month, tmp_path):
 
 def test_certificate_refuses_no_confirmed_time(app, client, month):
     """Is a certificate for a range without confirmed shifts refused with a clear message?"""
-    with app.app_context(), db.connection_context():
+    with connected(app):
         user = gen_user("admin")
     login_as(client, user)
-    from tests.conftest import csrf_token
     token = csrf_token(client, "/admin/certificates")
     response = client.post("/admin/certificates/issue", data={
         "csrf_token": token, "volunteer": month["V1"], "start": "2026-12-01",
@@ -193,5 +191,5 @@ def test_certificate_refuses_no_confirmed_time(app, client, month):
 
 def test_mask_id():
     """Does masking keep only the first three and last four characters?"""
-    from station_admin.reports import mask_id
+    from core.certificates import mask_id
     assert mask_id("500103199001011234") == "500***********1234"

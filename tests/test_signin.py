@@ -4,8 +4,8 @@ import datetime
 import re
 
 from core import clock, signin
-from models import AuditLog, LoginThrottle, StaffSession, StaffUser, db
-from tests.conftest import PASSWORD, csrf_token, gen_user, login_as
+from models import AuditLog, LoginThrottle, StaffSession, StaffUser
+from tests.helpers import PASSWORD, connected, csrf_token, gen_user, login_as
 
 ATTACKER = "203.0.113.7"
 OWNER = "192.168.1.20"
@@ -31,7 +31,7 @@ def page_text(response):
 def test_wrong_passwords_from_one_address_do_not_lock_the_owner_out(app):
     """After 5 wrong passwords for an account from one address, does the right password still
     work from another address, while the guessing address must wait?"""
-    with app.app_context(), db.connection_context():
+    with connected(app):
         owner = gen_user("admin", username="zhangsg")
     attacker, at_desk = client_at(app, ATTACKER), client_at(app, OWNER)
     for _ in range(app.config["LOGIN_MAX_FAILURES"]):
@@ -46,7 +46,7 @@ def test_wrong_passwords_from_one_address_do_not_lock_the_owner_out(app):
 def test_the_wait_expires_and_doubles(app):
     """Does the guessing address's wait end on its own, and does each further wrong password
     make the next wait longer (up to an hour)?"""
-    with app.app_context(), db.connection_context():
+    with connected(app):
         owner = gen_user("staff", username="liyan")
     attacker = client_at(app, ATTACKER)
     for _ in range(5):
@@ -56,7 +56,7 @@ def test_the_wait_expires_and_doubles(app):
         assert "请等待 10 分钟" in attempt(attacker, "liyan", "guess again").get_data(as_text=True)
     with clock.running_from(later + datetime.timedelta(minutes=11)):
         assert login_as(attacker, owner).status_code == 302
-    with app.app_context(), db.connection_context():
+    with connected(app):
         assert not LoginThrottle.select().exists()  # forgotten after the right password
         assert StaffUser.get_by_id(owner.id).failed_logins == 0
         assert AuditLog.select().where(AuditLog.action == "staff.login_throttled").count() == 2
@@ -66,7 +66,7 @@ def test_known_and_unknown_user_names_get_the_same_answer(app, monkeypatch):
     """Do a wrong password for a real account and any password for a name nobody has get the
     same status and the same page, both before and after the wait begins, with a password
     hash checked in both cases (so the time taken does not tell them apart either)?"""
-    with app.app_context(), db.connection_context():
+    with connected(app):
         gen_user("admin", username="realuser")
     checked = []
     real_verify = signin.verify_password
@@ -90,7 +90,7 @@ def test_throttle_keeps_neither_names_nor_addresses(app):
     """Does the throttle store only keyed hashes, never the typed user name or the address?"""
     attacker = client_at(app, ATTACKER)
     attempt(attacker, "某个名字", "guess guess")
-    with app.app_context(), db.connection_context():
+    with connected(app):
         rows = list(LoginThrottle.select())
         assert len(rows) == 1
         stored = rows[0].account_key + rows[0].address_key
@@ -101,7 +101,7 @@ def test_throttle_keeps_neither_names_nor_addresses(app):
 def test_a_cookie_saved_before_logout_is_refused_after_it(app, client):
     """Does a copy of the session cookie, taken while signed in, open nothing once its owner
     signed out?"""
-    with app.app_context(), db.connection_context():
+    with connected(app):
         user = gen_user("admin")
     assert login_as(client, user).status_code == 302
     cookie = client.get_cookie("session").value
@@ -111,13 +111,13 @@ def test_a_cookie_saved_before_logout_is_refused_after_it(app, client):
     client.post("/admin/logout", data={"csrf_token": csrf_token(client, "/admin/")})
     assert thief.get("/admin/").status_code == 302
     assert thief.get("/admin/people").status_code == 302
-    with app.app_context(), db.connection_context():
+    with connected(app):
         assert StaffSession.get().ended_at is not None
 
 
 def test_the_cookie_holds_no_part_of_the_password_hash(app, client):
     """Does the signed session cookie carry only a random session id, nothing of the hash?"""
-    with app.app_context(), db.connection_context():
+    with connected(app):
         user = gen_user("admin")
         stored_hash = StaffUser.get_by_id(user.id).password_hash
     login_as(client, user)
@@ -131,7 +131,7 @@ def test_the_cookie_holds_no_part_of_the_password_hash(app, client):
 def test_sessions_expire_and_a_new_password_ends_the_others(app, client):
     """Does a session end after 12 hours, and does a new password end every other session of
     that account while the one that changed it stays signed in?"""
-    with app.app_context(), db.connection_context():
+    with connected(app):
         admin = gen_user("admin")
     tablet, office = app.test_client(), app.test_client()
     login_as(tablet, admin)
@@ -149,7 +149,7 @@ def test_sessions_expire_and_a_new_password_ends_the_others(app, client):
 def test_next_with_a_line_break_goes_home(app, client):
     """Does a ?next= holding CR/LF, a backslash or another host send the signed-in user to
     the admin home, never a 500 or another site?"""
-    with app.app_context(), db.connection_context():
+    with connected(app):
         user = gen_user("staff")
     for target in ("/admin/people\r\nSet-Cookie: x=1", "/admin\\\\evil.example",
                    "/admin/%0d%0aX: y", "/admin/../../", "https://evil.example/admin",
@@ -171,7 +171,7 @@ def test_next_with_a_line_break_goes_home(app, client):
 def test_common_passwords_are_refused(app, client):
     """Are 12345678, a pinyin favourite and the user name itself refused as new passwords,
     with a message in Chinese, and a passphrase accepted?"""
-    with app.app_context(), db.connection_context():
+    with connected(app):
         admin = gen_user("admin")
     login_as(client, admin)
     token = csrf_token(client, "/admin/staff")
@@ -181,7 +181,7 @@ def test_common_passwords_are_refused(app, client):
             "role": "staff", "password": weak})
         assert response.status_code == 422, weak
         assert "太容易被猜到" in response.get_data(as_text=True), weak
-    with app.app_context(), db.connection_context():
+    with connected(app):
         assert not StaffUser.select().where(StaffUser.username == "wang.lei").exists()
     assert client.post("/admin/staff/add", data={
         "csrf_token": token, "username": "wang.lei", "display_name": "王磊", "role": "staff",

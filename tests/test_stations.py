@@ -6,8 +6,9 @@ import pytest
 import models
 from core import attendance, exports
 from core.kiosk_auth import new_enrollment
-from models import Person, Station, Visit, db
-from tests.conftest import csrf_token, csrf_token_meta, gen_person, gen_user, login_as
+from core.stations import default_station
+from models import Person, Station, Visit
+from tests.helpers import connected, csrf_token, csrf_token_meta, gen_person, gen_user, login_as
 
 NAMES = {"A": ("石井甲居民", "石井甲志愿者"), "B": ("和居乙居民", "和居乙志愿者")}
 
@@ -16,17 +17,17 @@ NAMES = {"A": ("石井甲居民", "石井甲志愿者"), "B": ("和居乙居民"
 def two_stations(app):
     """The default station (A) and a second one (B), each with a resident checked in today,
     a service, and a volunteer whose shift is open."""
-    with app.app_context(), db.connection_context():
+    with connected(app):
         return _two_stations()
 
 
 def _user(app, role, station=None):
-    with app.app_context(), db.connection_context():
+    with connected(app):
         return gen_user(role, station=station)
 
 
 def _two_stations():
-    a = models.default_station()
+    a = default_station()
     b = Station.create(code="HJ2", name="和居二号驿站", timezone="Asia/Shanghai")
     made = {}
     for key, station in (("A", a), ("B", b)):
@@ -82,7 +83,7 @@ def test_staff_cannot_open_another_stations_records(app, two_stations):
     a, b = two_stations["A"], two_stations["B"]
     client = app.test_client()
     login_as(client, _user(app, "admin", a["station"]))
-    with app.app_context(), db.connection_context():
+    with connected(app):
         visit_b = Visit.get(Visit.station == b["station"])
         visit_a = Visit.get(Visit.station == a["station"])
     assert client.get("/admin/people/%d" % b["resident"].id).status_code == 404
@@ -107,7 +108,7 @@ def test_district_admin_sees_every_station(app, two_stations):
 def test_a_kiosk_records_at_its_own_station(app, two_stations):
     """Does a kiosk enrolled for station B record check-ins at B, seen by B's staff, not A's?"""
     b = two_stations["B"]
-    with app.app_context(), db.connection_context():
+    with connected(app):
         newcomer, payload = gen_person("resident", name="和居乙新来者", station=b["station"])
         device, code = new_enrollment("乙站平板", b["station"])
     kiosk = app.test_client()
@@ -118,7 +119,7 @@ def test_a_kiosk_records_at_its_own_station(app, two_stations):
                           headers={"X-CSRFToken": token})
     assert response.status_code == 200, response.get_data(as_text=True)
     assert response.get_json()["state"] == "checked_in"
-    with app.app_context(), db.connection_context():
+    with connected(app):
         visit = Visit.get(Visit.person == newcomer.id)
         assert visit.station_id == b["station"].id and visit.device_id == device.id
         assert visit.local_date == attendance.local_date(b["station"])
@@ -131,7 +132,7 @@ def test_a_kiosk_records_at_its_own_station(app, two_stations):
 
 def test_each_station_has_its_own_local_day(ctx):
     """With stations in different time zones, is each check-in filed under its station's day?"""
-    east = models.default_station()
+    east = default_station()
     west = Station.create(code="KS1", name="喀什驿站", timezone="Asia/Kashgar")  # UTC+6
     at = datetime.datetime(2026, 3, 1, 17, 30)  # 01:30 on 2 March in Beijing, 23:30 in Kashgar
     p_east, _ = gen_person("resident", station=east)
@@ -146,7 +147,7 @@ def test_each_station_has_its_own_local_day(ctx):
 def test_another_stations_badge_is_refused_at_a_kiosk(app, two_stations):
     """Does station B's kiosk refuse A's resident without naming them or recording anything?"""
     b, a = two_stations["B"], two_stations["A"]
-    with app.app_context(), db.connection_context():
+    with connected(app):
         _device, code = new_enrollment("乙站平板", b["station"])
         before = Visit.select().count()
     kiosk = app.test_client()
@@ -160,5 +161,5 @@ def test_another_stations_badge_is_refused_at_a_kiosk(app, two_stations):
     body = response.get_json()
     assert body["error"] == "other_station" and "其他驿站" in body["message"]
     assert "person" not in body and NAMES["A"][0][0] not in response.get_data(as_text=True)
-    with app.app_context(), db.connection_context():
+    with connected(app):
         assert Visit.select().count() == before

@@ -11,6 +11,9 @@ import datetime
 import os
 import sys
 
+from core.stations import default_station
+from tests.helpers import connected
+
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 OUT_DIR = os.path.join(ROOT, "docs", "screenshots")
 VIEWPORT = {"width": 1280, "height": 800}
@@ -152,7 +155,7 @@ def render_pdf_page(data, path, page_index=0, scale=1.2):
 def printouts(app, page, url, ids):
     """PNGs of what staff print: a badge, a badge sheet, the day's 签到表."""
     from core import badge_print, badge_sheets, people
-    from models import Person, db
+    from models import Person
     saved = []
     for name, target, index in PRINTOUTS:
         response = page.request.get(url + target.format(**ids))
@@ -160,7 +163,7 @@ def printouts(app, page, url, ids):
         path = os.path.join(OUT_DIR, name + ".png")
         render_pdf_page(response.body(), path, index)
         saved.append(path)
-    with app.app_context(), db.connection_context():
+    with connected(app):
         person = Person.get_by_id(ids["person"])
         badge = people.current_badge(person)
         path = os.path.join(OUT_DIR, "print-badge.png")
@@ -191,16 +194,14 @@ def main():
 
     from playwright.sync_api import sync_playwright
 
-    import models
-    from models import db
     from tests.browser.conftest import CHROMIUM, browser_args
     from tests.browser.screenshots import station_server
     logging.getLogger("waitress.queue").setLevel(logging.ERROR)
     os.makedirs(OUT_DIR, exist_ok=True)
     saved = []
     with station_server() as (app, url), sync_playwright() as p:
-        with app.app_context(), db.connection_context():
-            ids = arrange(models.default_station())
+        with connected(app):
+            ids = arrange(default_station())
         browser = p.chromium.launch(executable_path=CHROMIUM, headless=True,
                                     args=browser_args())
         context = browser.new_context(viewport=VIEWPORT, locale="zh-CN")

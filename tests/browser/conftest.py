@@ -13,9 +13,11 @@ import threading
 
 import pytest
 
-import models
 from app import create_app
-from models import db
+from core.database import close_database, migrate
+from core.kiosk_auth import new_enrollment
+from core.stations import default_station, ensure_default_station
+from tests.helpers import PASSWORD, connected, gen_user, reset_postgres
 
 CHROMIUM = "/usr/bin/chromium"
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
@@ -57,7 +59,7 @@ class LiveServer:
     @contextlib.contextmanager
     def data(self):
         """An app context with a connection, to arrange or inspect rows directly."""
-        with self.app.app_context(), db.connection_context():
+        with connected(self.app):
             yield
 
     def stop(self):
@@ -71,14 +73,13 @@ def live(tmp_path_factory):
     from waitress import create_server
     url = os.environ.get("TEST_DATABASE_URL", "")
     if url:
-        from tests.conftest import _reset_postgres
-        _reset_postgres(url)
+        reset_postgres(url)
     app = create_app({"TESTING": False, "RATELIMIT_ENABLED": False, "DEMO_DATA": False,
                       "DATABASE_URL": url},
                      instance_path=str(tmp_path_factory.mktemp("live") / "instance"))
-    with app.app_context(), db.connection_context():
-        models.migrate()
-        models.ensure_default_station(app)
+    with connected(app):
+        migrate()
+        ensure_default_station(app)
     server = create_server(app, host="127.0.0.1", port=0, threads=4)
     port = server.socket.getsockname()[1]
     thread = threading.Thread(target=server.run, daemon=True)
@@ -86,7 +87,7 @@ def live(tmp_path_factory):
     live_server = LiveServer(app, "http://127.0.0.1:%d" % port, server, thread)
     yield live_server
     live_server.stop()
-    models.close_database(app.extensions["database"])
+    close_database(app.extensions["database"])
 
 
 @pytest.fixture(scope="module")
@@ -122,9 +123,8 @@ def launch(playwright_instance):
 
 def enroll_context(live, context, name="前台平板"):
     """Enroll a browser context as a kiosk through the one-time link; returns the device id."""
-    from core.kiosk_auth import new_enrollment
     with live.data():
-        device, code = new_enrollment(name, models.default_station())
+        device, code = new_enrollment(name, default_station())
     page = context.new_page()
     page.goto("%s/kiosk/enroll/%s" % (live.url, code))
     page.locator("button[type=submit]").click()
@@ -151,7 +151,6 @@ def admin_page(live, browser):
     contexts = []
 
     def _admin(role="admin", viewport=None):
-        from tests.conftest import PASSWORD, gen_user
         with live.data():
             user = gen_user(role)
         context = browser.new_context(viewport=viewport or {"width": 1280, "height": 800},

@@ -15,6 +15,10 @@ import threading
 
 from PIL import Image
 
+from core.database import close_database, migrate
+from core.stations import default_station, ensure_default_station
+from tests.helpers import connected
+
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 OUT_DIR = os.path.join(ROOT, "docs", "screenshots")
 LANDSCAPE = {"width": 1280, "height": 800}
@@ -234,16 +238,14 @@ def station_server(config=None):
     """A waitress server on a free port with a fresh database in a temporary folder."""
     from waitress import create_server
 
-    import models
     from app import create_app
-    from models import db
     with tempfile.TemporaryDirectory() as tmp:
         app = create_app(dict({"TESTING": False, "RATELIMIT_ENABLED": False,
                                "DEMO_DATA": False, "DATABASE_URL": ""}, **(config or {})),
                          instance_path=os.path.join(tmp, "instance"))
-        with app.app_context(), db.connection_context():
-            models.migrate()
-            models.ensure_default_station(app)
+        with connected(app):
+            migrate()
+            ensure_default_station(app)
         server = create_server(app, host="127.0.0.1", port=0, threads=4)
         thread = threading.Thread(target=server.run, daemon=True)
         thread.start()
@@ -252,16 +254,14 @@ def station_server(config=None):
         finally:
             server.close()
             thread.join(timeout=5)
-            models.close_database(app.extensions["database"])
+            close_database(app.extensions["database"])
 
 
 def enroll(app, url, context):
     """Enroll a browser context as a kiosk; returns the device id."""
-    import models
     from core.kiosk_auth import new_enrollment
-    from models import db
-    with app.app_context(), db.connection_context():
-        device, code = new_enrollment("前台平板", models.default_station())
+    with connected(app):
+        device, code = new_enrollment("前台平板", default_station())
     page = context.new_page()
     page.goto("%s/kiosk/enroll/%s" % (url, code))
     page.locator("button[type=submit]").click()
@@ -293,8 +293,6 @@ def main():
 
     from playwright.sync_api import sync_playwright
 
-    import models
-    from models import db
     from tests.browser.conftest import CHROMIUM, browser_args
     logging.getLogger("waitress.queue").setLevel(logging.ERROR)
     os.makedirs(OUT_DIR, exist_ok=True)
@@ -312,13 +310,13 @@ def main():
     with station_server({"KIOSK_REPEAT_SECONDS": 0}) as (app, url), sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=args)
         for pattern, viewport, lang, only in runs:
-            with app.app_context(), db.connection_context():
-                badges = make_people(models.default_station())
+            with connected(app):
+                badges = make_people(default_station())
             context = browser.new_context(viewport=viewport, device_scale_factor=1,
                                           locale="zh-CN" if lang == "zh" else "en-US")
             context.grant_permissions(["camera"], origin=url)
             device_id = enroll(app, url, context)
-            with app.app_context(), db.connection_context():
+            with connected(app):
                 set_device_language(device_id, lang)
             page = context.new_page()
             page.clock.install()
@@ -326,11 +324,11 @@ def main():
             switch = activity_switch(device_id)
 
             def set_activity(name):
-                with app.app_context(), db.connection_context():
+                with connected(app):
                     switch(name)
             for name in walk(page, badges, set_activity):
                 if name == "logged":  # a realistic shift length for the next screen
-                    with app.app_context(), db.connection_context():
+                    with connected(app):
                         backdate_open_shifts(minutes=135)
                 if only is not None and name not in only:
                     continue

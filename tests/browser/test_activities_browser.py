@@ -4,18 +4,18 @@ import datetime
 
 import pytest
 
-import models
 from core import activities
 from core.attendance import record_attendance
+from core.stations import default_station
 from models import Activity, Attendance, KioskDevice
 from tests.browser.conftest import axe_violations
-from tests.conftest import gen_person
+from tests.helpers import gen_person
 
 pytestmark = pytest.mark.browser
 
 
 def _activity(name, kind="event"):
-    station = models.default_station()
+    station = default_station()
     today = activities.local_today(station)
     fields = dict(name=name, kind=kind, day=today, start=datetime.time(9, 30),
                   end=datetime.time(11, 30), place="一楼活动室", at_station=True,

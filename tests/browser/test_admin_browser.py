@@ -3,12 +3,12 @@ import json
 
 import pytest
 
-import models
 from core import attendance
+from core.stations import default_station
 from models import AuditLog, HelpRequest, ServiceRecord
 from tests.browser.admin_screenshots import admin_pages, arrange
 from tests.browser.conftest import axe_violations
-from tests.conftest import gen_person
+from tests.helpers import gen_person
 
 pytestmark = pytest.mark.browser
 
@@ -17,7 +17,7 @@ pytestmark = pytest.mark.browser
 def station(live):
     """A station with a week of history and a lively today (shared by the module)."""
     with live.data():
-        return arrange(models.default_station())
+        return arrange(default_station())
 
 
 def test_sign_in_wrong_then_right(live, browser, station):
@@ -48,8 +48,8 @@ def test_today_updates_without_a_reload(live, admin_page, station):
     assert "欧阳丽娟" not in here.inner_text()
     with live.data():
         person, _ = gen_person("resident", name="欧阳丽娟")
-        attendance.check_in(person, models.default_station(), source="camera")
-        HelpRequest.create(station=models.default_station())
+        attendance.check_in(person, default_station(), source="camera")
+        HelpRequest.create(station=default_station())
     here.get_by_text("欧阳丽娟").wait_for(timeout=12000)
     page.locator("#live-status").get_by_text("有人没带卡").wait_for(timeout=12000)
     assert page.evaluate("window.__sameDocument") is True  # the page was not reloaded
@@ -61,7 +61,7 @@ def test_help_call_check_in_from_today(live, admin_page, station):
     """Can staff go from a kiosk call to the person and check them in with two clicks?"""
     with live.data():
         person, _ = gen_person("resident", name="钱淑珍")
-        call = HelpRequest.create(station=models.default_station())
+        call = HelpRequest.create(station=default_station())
     page = admin_page("staff")
     page.goto(live.url + "/admin/")
     page.locator('.help-item[data-help-id="%d"] a' % call.id).click()
@@ -73,7 +73,7 @@ def test_help_call_check_in_from_today(live, admin_page, station):
     assert "钱淑珍" in page.locator('[data-section="here"]').inner_text()
     with live.data():
         assert HelpRequest.get_by_id(call.id).resolved_at is not None
-        assert attendance.day_status(person, models.default_station()) == "in"
+        assert attendance.day_status(person, default_station()) == "in"
 
 
 def test_a_correction_in_the_browser(live, admin_page, station):

@@ -75,7 +75,7 @@ def walker(live, browser):
         contexts.append(context)
         device_id = enroll_context(live, context)
         with live.data():
-            from models import default_station
+            from core.stations import default_station
             station = default_station()
             demo.ensure_catalogue(station)
             badges = {}

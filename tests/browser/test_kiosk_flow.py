@@ -5,12 +5,13 @@ import pytest
 
 import models
 from core import badge_print, people
+from core.stations import default_station
 from models import (Activity, Attendance, AuditLog, HelpRequest, ServiceRecord, Visit,
                     VolunteerShift)
 from tests.browser.conftest import enroll_context
 from tests.browser.screenshots import (camera_frame, scan, screen_of, tap, tap_service,
                                        wait_message, wait_screen, write_y4m)
-from tests.conftest import gen_person
+from tests.helpers import gen_person
 
 pytestmark = pytest.mark.browser
 
@@ -343,7 +344,7 @@ def test_activity_mode(live, kiosk):
     """In activity mode, are two scans two attendances, the title shown, and no way out?"""
     page, device_id = kiosk()
     with live.data():
-        station = models.default_station()
+        station = default_station()
         activity = Activity.create(station=station, name="手工编织小组", kind="group",
                                    starts_at=models.utcnow(), local_date=models.utcnow().date())
         models.KioskDevice.update(activity=activity).where(

@@ -3,7 +3,7 @@ import pytest
 
 from models import Visit
 from tests.browser.conftest import axe_violations
-from tests.conftest import gen_person
+from tests.helpers import gen_person
 
 pytestmark = pytest.mark.browser
 
