@@ -19,10 +19,9 @@ from peewee import CharField, TextField, fn
 from core import waiting_uploads
 from core.clock import to_local
 from core.people import SENSITIVE_FIELDS, masked_name
+from core.vocabulary import ERASED_MARK
 from models import (MODELS, Attendance, AuditLog, Badge, Consent, Person, ServiceRecord,
                     StaffUser, Visit, VolunteerShift, audit, db, utcnow)
-
-ERASED_MARK = "[已删除]"
 
 PERSON_FIELDS = ("id", "kind", "name", "sex", "birth_date", "phone", "address",
                  "guardian_name", "guardian_phone", "notes", "skills", "volunteer_number",

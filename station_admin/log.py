@@ -11,11 +11,11 @@ from flask import abort, current_app, flash, g, redirect, render_template, reque
 from core import attendance, corrections
 from core.exports import log_entries
 from core.i18n import _
+from core.vocabulary import PERSON_KINDS
 from models import (AuditLog, Person, Service, ServiceRecord, Visit, VolunteerShift, utcnow)
 from station_admin.blueprint import bp
 from station_admin.auth import check_station, current_station, permission_required
-from station_admin.ui import (SHIFT_STATUS_LABELS, correction_message, parse_date, parse_int,
-                              parse_local_time)
+from station_admin.ui import correction_message, parse_date, parse_int, parse_local_time
 
 ENTRY_MODELS = {"visit": Visit, "service": ServiceRecord, "shift": VolunteerShift}
 REVIEW_LIMIT = 50
@@ -54,8 +54,7 @@ def log():
     return render_template("station_admin/log.html", station=station, day=day,
                            entries=log_entries(station, day, day), is_today=day == today,
                            prev_day=day - one, next_day=day + one if day < today else None,
-                           review=shifts_to_review(station), exports=exports,
-                           status_labels=SHIFT_STATUS_LABELS)
+                           review=shifts_to_review(station), exports=exports)
 
 
 def _form_day(station):
@@ -85,7 +84,7 @@ def log_add():
         elif at > utcnow():
             errors.append(_("That time is in the future. Nothing was changed."))
         if kind in ("check_in", "check_out"):
-            person = _person(("resident", "volunteer", "staff"), station=station)
+            person = _person(PERSON_KINDS, station=station)
             if person is None:
                 errors.append(_("Please choose a person."))
             if not errors:
@@ -250,8 +249,7 @@ def log_entry(kind, entry_id):
                            entry=entry, errors=errors, form=request.form,
                            history=_entry_history(kind, entry),
                            services=Service.for_station(station, active_only=False),
-                           providers=station_people(station, ("volunteer", "staff")),
-                           status_labels=SHIFT_STATUS_LABELS), 422 if errors else 200
+                           providers=station_people(station, ("volunteer", "staff"))), 422 if errors else 200
 
 
 @bp.route("/log/<kind>/<int:entry_id>/void", methods=["POST"])

@@ -11,6 +11,8 @@ from core.bounds import parse_day, parse_id, year_in_bounds
 from core.clock import local_date, to_local
 from core.i18n import _
 from core.people import has_consent
+from core.vocabulary import (DISABILITY_LABELS, NOT_RECORDED, PERSON_KIND_PLURALS, label,
+                             person_name)
 from models import (AuditLog, Person, Service, ServiceRecord, Station,
                     Visit, audit, db, service_name)
 from station_admin.blueprint import bp
@@ -25,14 +27,11 @@ class RangeError(ValueError):
 
 
 def _category_label(category):
-    labels = {1: _("Vision"), 2: _("Hearing"), 3: _("Speech"), 4: _("Physical"),
-              5: _("Intellectual"), 6: _("Psychiatric"), 7: _("Multiple")}
-    return labels.get(category, _("Not recorded"))
+    return str(DISABILITY_LABELS.get(category, NOT_RECORDED))
 
 
 def _kind_label(kind):
-    return {"resident": _("Residents"), "volunteer": _("Volunteers"),
-            "staff": _("Staff members")}.get(kind, kind)
+    return label(PERSON_KIND_PLURALS, kind)
 
 
 def _station_scope():
@@ -208,15 +207,9 @@ def _charts(data):
                            [data["by_hour"]["checkins"], data["by_hour"]["records"]],
                            legend=(_("Check-ins"), _("Service records"))),
         "volunteers": hbar_chart("chart-volunteers", _("Volunteer hours per volunteer"),
-                                 [(_person_name(v["volunteer"], v["volunteer_id"]), v["total"])
+                                 [(person_name(v["volunteer"], v["volunteer_id"]), v["total"])
                                   for v in data["volunteers"][:15]]),
     }, periods, unit
-
-
-def _person_name(person, person_id=None):
-    if person is None or not person.name:
-        return _("(erased #%(id)d)", id=person.id if person is not None else person_id or 0)
-    return person.name
 
 
 # --- the report as rows, for CSV and XLSX ----------------------------------------------------
@@ -254,7 +247,7 @@ def report_sheets(data):
                 for h in range(24)]
     volunteers = [[_("Volunteer"), _("Volunteer number"), _("Shifts"), _("Hours, confirmed"),
                    _("Hours, pending"), _("Hours in all")]]
-    volunteers += [[_person_name(v["volunteer"], v["volunteer_id"]),
+    volunteers += [[person_name(v["volunteer"], v["volunteer_id"]),
                     v["volunteer"].volunteer_number if v["volunteer"] is not None else "",
                     v["shifts"], v["confirmed"], v["pending"], v["total"]]
                    for v in data["volunteers"]]
@@ -298,7 +291,7 @@ def _render_report(status=200, error=None, data=None, start=None, end=None, kind
         context["charts"], context["periods"], context["period_unit"] = _charts(data)
         context["category_label"] = _category_label
         context["kind_label"] = _kind_label
-        context["person_name"] = _person_name
+        context["person_name"] = person_name
         context["period_label"] = _period_label(start, end)
         context["query"] = _query(start, end, scope)
         if g.user.station_id is None:
@@ -434,7 +427,7 @@ def day_sheet_rows(station, day):
 
     ordered = sorted(people.values(), key=lambda r: (r["in"] or datetime.datetime.max,
                                                      r["person"].id))
-    return [[str(i), _person_name(r["person"]), clock(r["in"]), clock(r["out"]),
+    return [[str(i), person_name(r["person"]), clock(r["in"]), clock(r["out"]),
              "、".join(r["services"])] for i, r in enumerate(ordered, start=1)]
 
 

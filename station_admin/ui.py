@@ -3,20 +3,12 @@ import datetime
 
 from core import bounds
 from core.clock import local_to_utc, to_local
-from core.i18n import _, lazy_gettext as _l
+from core.i18n import _
+from core.vocabulary import (ACTIVITY_KIND_LABELS, PERSON_KIND_LABELS, PERSON_KIND_PLURALS,
+                             PERSON_KINDS, SHIFT_STATUS_LABELS, SOURCE_LABELS, VISIT_KIND_LABELS,
+                             label, person_name)
 from models import service_name
 from station_admin.blueprint import bp
-
-PERSON_KIND_LABELS = {"resident": _l("Resident"), "volunteer": _l("Volunteer"),
-                      "staff": _l("Staff member")}
-SOURCE_LABELS = {"camera": _l("Camera"), "scanner": _l("Scanner"), "staff": _l("Staff"),
-                 "auto": _l("Automatic"), "import": _l("Import")}
-DISABILITY_LABELS = {1: _l("Vision"), 2: _l("Hearing"), 3: _l("Speech"), 4: _l("Physical"),
-                     5: _l("Intellectual"), 6: _l("Psychiatric"), 7: _l("Multiple")}
-LEVEL_LABELS = {1: _l("Level 1 (most severe)"), 2: _l("Level 2"), 3: _l("Level 3"),
-                4: _l("Level 4")}
-SHIFT_STATUS_LABELS = {"pending": _l("Pending"), "confirmed": _l("Confirmed"),
-                       "voided": _l("Void")}
 
 
 def correction_message(code):
@@ -59,13 +51,49 @@ def _service_name(name_zh, name_en, lang):
 @bp.app_template_filter("kind_label")
 def kind_label_filter(kind):
     """A person kind (resident, volunteer, staff) in the user's language."""
-    return PERSON_KIND_LABELS.get(kind, kind)
+    return label(PERSON_KIND_LABELS, kind)
+
+
+@bp.app_template_filter("kinds_label")
+def kinds_label_filter(kind):
+    """A person kind in the plural (residents, volunteers, staff members), for lists."""
+    return label(PERSON_KIND_PLURALS, kind)
+
+
+@bp.app_context_processor
+def _vocabulary():
+    """The kinds of person, in the order every list and form offers them."""
+    return {"person_kinds": PERSON_KINDS}
 
 
 @bp.app_template_filter("source_label")
 def source_label_filter(source):
     """Where an entry came from (camera, scanner, staff...) in the user's language."""
-    return SOURCE_LABELS.get(source, source)
+    return label(SOURCE_LABELS, source)
+
+
+@bp.app_template_filter("visit_kind_label")
+def visit_kind_label_filter(kind):
+    """A visit's kind (check-in, check-out) in the user's language."""
+    return label(VISIT_KIND_LABELS, kind)
+
+
+@bp.app_template_filter("shift_status_label")
+def shift_status_label_filter(status):
+    """A shift's status (pending, confirmed, void) in the user's language."""
+    return label(SHIFT_STATUS_LABELS, status)
+
+
+@bp.app_template_filter("activity_kind_label")
+def activity_kind_label_filter(kind):
+    """A kind of activity (group, community event, class) in the user's language."""
+    return label(ACTIVITY_KIND_LABELS, kind)
+
+
+@bp.app_template_filter("person_name")
+def person_name_filter(person):
+    """A person's full name for staff, or the erased-person placeholder."""
+    return person_name(person)
 
 
 def parse_local_time(station, day, text):

@@ -1,0 +1,103 @@
+"""One word, one label: every stored value of the domain is named once (core.vocabulary)."""
+import csv
+import io
+import re
+
+from core import badge_print, vocabulary
+from core.attendance import check_in
+from core.i18n import merged_catalogue
+from core.privacy import erase
+from models import db, default_station
+from tests.conftest import gen_person, gen_user, local_today, login_as
+
+TABLES = [
+    (vocabulary.PERSON_KINDS, vocabulary.PERSON_KIND_LABELS),
+    (vocabulary.PERSON_KINDS, vocabulary.PERSON_KIND_PLURALS),
+    (vocabulary.PERSON_KINDS, vocabulary.PERSON_KIND_IN_SENTENCE),
+    (vocabulary.SEXES, vocabulary.SEX_LABELS),
+    (vocabulary.ID_TYPES, vocabulary.ID_TYPE_LABELS),
+    (tuple(vocabulary.DISABILITY_CATEGORIES), vocabulary.DISABILITY_LABELS),
+    (vocabulary.DISABILITY_LEVELS, vocabulary.LEVEL_LABELS),
+    (vocabulary.SOURCES, vocabulary.SOURCE_LABELS),
+    (vocabulary.VISIT_KINDS, vocabulary.VISIT_KIND_LABELS),
+    (vocabulary.SHIFT_STATUSES, vocabulary.SHIFT_STATUS_LABELS),
+    (vocabulary.ACTIVITY_KINDS, vocabulary.ACTIVITY_KIND_LABELS),
+]
+
+
+def test_every_stored_value_has_one_label_in_chinese():
+    """Does each value the database stores have exactly one label, translated into Chinese?"""
+    catalogue = merged_catalogue("zh")
+    for values, labels in TABLES:
+        assert set(labels) == set(values), labels
+        for word in labels.values():
+            message = catalogue.get(word.msgid)
+            assert message is not None and message.string, word.msgid
+
+
+def test_words_in_chinese_need_no_request():
+    """Can a badge or a file print a word in Chinese and English outside any request?"""
+    word = vocabulary.PERSON_KIND_LABELS["volunteer"]
+    assert vocabulary.in_chinese(word) == "志愿者"
+    assert vocabulary.in_english(word) == "Volunteer"
+    assert vocabulary.bilingual(vocabulary.VISIT_KIND_LABELS["check_in"], lower=True) \
+        == "签到 check-in"
+    assert badge_print.kind_style("staff")[:2] == ("工作人员", "Staff member")
+
+
+def test_models_keep_the_vocabularys_values():
+    """Do the tables' value lists come from the vocabulary, not from a second copy?"""
+    import models
+    assert models.PERSON_KINDS is vocabulary.PERSON_KINDS
+    assert models.SHIFT_STATUSES is vocabulary.SHIFT_STATUSES
+    assert models.DISABILITY_CATEGORIES is vocabulary.DISABILITY_CATEGORIES
+
+
+def test_an_erased_person_reads_the_same_everywhere(app, client):
+    """Is an erased person shown as the same placeholder on the log, the report and the file?"""
+    with app.app_context(), db.connection_context():
+        person, _payload = gen_person("resident", name="林晓梅")
+        check_in(person, default_station(), source="staff")
+        admin = gen_user("admin")
+        erase(person, actor=admin)
+        placeholder = "（已删除 #%d）" % person.id
+    login_as(client, admin)
+    day = local_today().isoformat()
+    log_page = client.get("/admin/log?date=%s" % day).get_data(as_text=True)
+    assert placeholder in log_page and "林晓梅" not in log_page
+    person_page = client.get("/admin/people/%d" % person.id).get_data(as_text=True)
+    assert placeholder in person_page
+    rows = list(csv.reader(io.StringIO(
+        client.get("/admin/reports/log?date=%s&format=csv" % day).data.decode("utf-8-sig"))))
+    assert [row[2] for row in rows[1:]] == [placeholder]
+
+
+def test_the_log_file_names_each_column_and_entry_in_both_languages(app, client):
+    """Does the log file name its columns and entries in Chinese then English, as the screen does?"""
+    with app.app_context(), db.connection_context():
+        person, _payload = gen_person("volunteer", name="何永刚")
+        check_in(person, default_station(), source="staff")
+        admin = gen_user("admin")
+    login_as(client, admin)
+    rows = list(csv.reader(io.StringIO(client.get(
+        "/admin/reports/log?date=%s&format=csv" % local_today().isoformat())
+        .data.decode("utf-8-sig"))))
+    assert rows[0] == ["时间 Time", "类型 Type", "姓名 Name", "类别 Kind", "服务内容 Service",
+                       "服务者 Provider", "分钟 Minutes", "来源 Source", "状态 Status",
+                       "备注 Note"]
+    assert rows[1][1:4] == ["签到 check-in", "何永刚", "志愿者"]
+
+
+def test_the_kind_of_person_has_one_word_on_every_screen(app, client):
+    """Is a staff member's kind 工作人员 in the people list, the badge filter and today's list?"""
+    with app.app_context(), db.connection_context():
+        person, _payload = gen_person("staff", name="陈站长")
+        check_in(person, default_station(), source="staff")
+        admin = gen_user("admin")
+    login_as(client, admin)
+    people = client.get("/admin/people?kind=staff").get_data(as_text=True)
+    assert re.search(r"陈站长</a></td>\s*<td>工作人员</td>", people)
+    badges = client.get("/admin/badges?kind=staff").get_data(as_text=True)
+    assert '<option value="staff" selected>工作人员</option>' in badges
+    today = client.get("/admin/").get_data(as_text=True)
+    assert re.search(r"陈站长.{0,200}<td>工作人员</td>", today, re.S)
