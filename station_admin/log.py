@@ -245,11 +245,12 @@ def log_entry(kind, entry_id):
         if not errors:
             flash(_("The correction is saved. The old values are kept in the audit log."))
             return redirect(url_for("station_admin.log", date=entry.local_date.isoformat()))
-    return render_template("station_admin/log_entry.html", station=station, kind=kind,
-                           entry=entry, errors=errors, form=request.form,
-                           history=_entry_history(kind, entry),
-                           services=Service.for_station(station, active_only=False),
-                           providers=station_people(station, ("volunteer", "staff"))), 422 if errors else 200
+    return (render_template("station_admin/log_entry.html", station=station, kind=kind,
+                            entry=entry, errors=errors, form=request.form,
+                            history=_entry_history(kind, entry),
+                            services=Service.for_station(station, active_only=False),
+                            providers=station_people(station, ("volunteer", "staff"))),
+            422 if errors else 200)
 
 
 @bp.route("/log/<kind>/<int:entry_id>/void", methods=["POST"])

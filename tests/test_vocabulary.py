@@ -73,7 +73,7 @@ def test_an_erased_person_reads_the_same_everywhere(app, client):
 
 
 def test_the_log_file_names_each_column_and_entry_in_both_languages(app, client):
-    """Does the log file name its columns and entries in Chinese then English, as the screen does?"""
+    """Does the log file name its columns and entries in Chinese, then in English?"""
     with app.app_context(), db.connection_context():
         person, _payload = gen_person("volunteer", name="何永刚")
         check_in(person, default_station(), source="staff")
