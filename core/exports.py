@@ -10,13 +10,11 @@ import csv
 import io
 import re
 
-from peewee import JOIN
-
 from core.clock import to_local
+from core.presence import log_entries
 from core.vocabulary import (AUTO_CLOSED, ERASED, IN_PROGRESS, PERSON_KIND_LABELS,
                              SHIFT_STATUS_LABELS, VISIT_KIND_LABELS, VOID, Word as _l, bilingual,
                              in_chinese)
-from models import Person, Service, ServiceRecord, Visit, VolunteerShift
 
 # The log's file is the same for every reader: each column and entry named in Chinese, then
 # in English, so that a funder's clerk and a visiting auditor read the same file.
@@ -38,33 +36,6 @@ def _person_kind(kind):
 
 def _void(reason):
     return "%s: %s" % (bilingual(VOID, lower=True), reason)
-
-
-def log_entries(station, start, end):
-    """Every entry of the station's log from day `start` to `end`: (time, kind, row).
-
-    kind is "visit", "service" or "shift"; voided entries are included; the people and the
-    service each row names come in the same query (the log page and the exports read them).
-    """
-    recipient, provider, volunteer = Person.alias(), Person.alias(), Person.alias()
-    in_range = lambda model: ((model.station == station)  # noqa: E731
-                              & (model.local_date.between(start, end)))
-    entries = [(v.at, "visit", v) for v in
-               Visit.select(Visit, Person).join(Person).where(in_range(Visit))]
-    entries += [(r.at, "service", r) for r in (
-        ServiceRecord.select(ServiceRecord, Service, recipient, provider)
-        .join(Service).switch(ServiceRecord)
-        .join(recipient, on=(ServiceRecord.recipient == recipient.id), attr="recipient")
-        .switch(ServiceRecord)
-        .join(provider, JOIN.LEFT_OUTER, on=(ServiceRecord.provider == provider.id),
-              attr="provider")
-        .where(in_range(ServiceRecord)))]
-    entries += [(s.started_at, "shift", s) for s in (
-        VolunteerShift.select(VolunteerShift, volunteer)
-        .join(volunteer, on=(VolunteerShift.volunteer == volunteer.id), attr="volunteer")
-        .where(in_range(VolunteerShift)))]
-    entries.sort(key=lambda e: (e[0], e[1], e[2].id))
-    return entries
 
 
 def _shift_status(shift):

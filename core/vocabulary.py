@@ -77,6 +77,10 @@ SOURCES = ("camera", "scanner", "staff", "auto", "import")
 SOURCE_LABELS = {"camera": _l("Camera"), "scanner": _l("Scanner"), "staff": _l("Added by staff"),
                  "auto": _l("Automatic"), "import": _l("Imported")}
 
+# Is the person in today? (core.presence.day_status)
+DAY_STATUSES = ("none", "in", "out")
+DAY_STATUS_LABELS = {"none": _l("Not yet"), "in": _l("Checked in"), "out": _l("Checked out")}
+
 VISIT_KINDS = ("check_in", "check_out")
 VISIT_KIND_LABELS = {"check_in": _l("Check-in"), "check_out": _l("Check-out")}
 # The kinds of entry in a day's log: a visit is labelled by its own kind (check-in/out).

@@ -9,8 +9,9 @@ import datetime
 from flask import abort, current_app, flash, g, redirect, render_template, request, url_for
 
 from core import attendance, corrections
-from core.exports import log_entries
+from core.clock import local_date
 from core.i18n import _
+from core.presence import log_entries
 from core.vocabulary import PERSON_KINDS
 from models import (AuditLog, Person, Service, ServiceRecord, Visit, VolunteerShift, utcnow)
 from station_admin.blueprint import bp
@@ -44,7 +45,7 @@ def shifts_to_review(station):
 def log():
     """The log of any day (?date=YYYY-MM-DD), with what staff may do to each entry."""
     station = current_station()
-    today = attendance.local_date(station)
+    today = local_date(station)
     day = parse_date(request.args.get("date"), today)
     one = datetime.timedelta(days=1)
     exports = [(endpoint, label) for endpoint, label in (
@@ -58,7 +59,7 @@ def log():
 
 
 def _form_day(station):
-    return parse_date(request.values.get("date"), attendance.local_date(station))
+    return parse_date(request.values.get("date"), local_date(station))
 
 
 def _person(kinds, field="person_id", station=None):

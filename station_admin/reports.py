@@ -5,7 +5,7 @@ import re
 from flask import abort, g, make_response, render_template, request
 from markupsafe import Markup, escape
 
-from core import exports, sheets
+from core import exports, presence, sheets
 from core import reports as rq
 from core.bounds import parse_day, parse_id, year_in_bounds
 from core.clock import local_date, to_local
@@ -13,8 +13,7 @@ from core.i18n import _
 from core.people import has_consent
 from core.vocabulary import (DISABILITY_LABELS, NOT_RECORDED, PERSON_KIND_PLURALS, label,
                              person_name)
-from models import (AuditLog, Person, Service, ServiceRecord, Station,
-                    Visit, audit, db, service_name)
+from models import AuditLog, Person, Station, audit, db, service_name
 from station_admin.blueprint import bp
 from station_admin.auth import permission_required
 from station_admin.roles import can
@@ -405,18 +404,13 @@ def day_sheet_rows(station, day):
         return people.setdefault(person.id, {"person": person, "in": None, "out": None,
                                              "services": []})
 
-    for visit in (Visit.select(Visit, Person).join(Person)
-                  .where((Visit.station == station) & (Visit.local_date == day)
-                         & Visit.voided_at.is_null()).order_by(Visit.at)):
+    for visit in presence.visits(station, day):
         row = entry(visit.person)
         if visit.kind == "check_in" and row["in"] is None:
             row["in"] = visit.at
         elif visit.kind == "check_out":
             row["out"] = visit.at
-    for record in (ServiceRecord.select(ServiceRecord, Service, Person)
-                   .join(Service).switch(ServiceRecord).join(Person, on=ServiceRecord.recipient)
-                   .where((ServiceRecord.station == station) & (ServiceRecord.local_date == day)
-                          & ServiceRecord.voided_at.is_null()).order_by(ServiceRecord.at)):
+    for record in presence.services(station, day):
         row = entry(record.recipient)
         name = record.service.label(g.get("lang", "zh"))
         if name not in row["services"]:

@@ -4,9 +4,9 @@ import datetime
 from core import bounds
 from core.clock import local_to_utc, to_local
 from core.i18n import _
-from core.vocabulary import (ACTIVITY_KIND_LABELS, PERSON_KIND_LABELS, PERSON_KIND_PLURALS,
-                             PERSON_KINDS, SHIFT_STATUS_LABELS, SOURCE_LABELS, VISIT_KIND_LABELS,
-                             label, person_name)
+from core.vocabulary import (ACTIVITY_KIND_LABELS, DAY_STATUS_LABELS, PERSON_KIND_LABELS,
+                             PERSON_KIND_PLURALS, PERSON_KINDS, SHIFT_STATUS_LABELS,
+                             SOURCE_LABELS, VISIT_KIND_LABELS, label, person_name)
 from models import service_name
 from station_admin.blueprint import bp
 
@@ -76,6 +76,12 @@ def source_label_filter(source):
 def visit_kind_label_filter(kind):
     """A visit's kind (check-in, check-out) in the user's language."""
     return label(VISIT_KIND_LABELS, kind)
+
+
+@bp.app_template_filter("day_status_label")
+def day_status_label_filter(status):
+    """Is the person in today (not yet, checked in, checked out), in the user's language."""
+    return label(DAY_STATUS_LABELS, status)
 
 
 @bp.app_template_filter("shift_status_label")

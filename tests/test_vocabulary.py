@@ -20,6 +20,7 @@ TABLES = [
     (vocabulary.DISABILITY_LEVELS, vocabulary.LEVEL_LABELS),
     (vocabulary.SOURCES, vocabulary.SOURCE_LABELS),
     (vocabulary.VISIT_KINDS, vocabulary.VISIT_KIND_LABELS),
+    (vocabulary.DAY_STATUSES, vocabulary.DAY_STATUS_LABELS),
     (vocabulary.SHIFT_STATUSES, vocabulary.SHIFT_STATUS_LABELS),
     (vocabulary.ACTIVITY_KINDS, vocabulary.ACTIVITY_KIND_LABELS),
 ]
