@@ -14,6 +14,7 @@ from core.attendance import record_attendance
 from core.bounds import parse_day
 from core.clock import local_date, local_to_utc, to_local
 from core.i18n import _
+from core.sheets import sign_in_sheet_pdf
 from core.vocabulary import (ACTIVITY_KIND_LABELS, ACTIVITY_KINDS, PERSON_KIND_LABELS, label,
                              person_name)
 from models import (Activity, ActivitySeries, ActivityService, Attendance, KioskDevice, Person,
@@ -29,6 +30,14 @@ class ActivityError(ValueError):
     def __init__(self, *messages):
         super().__init__("; ".join(str(m) for m in messages))
         self.messages = [str(m) for m in messages]
+
+
+def current_activity(device):
+    """The activity a kiosk is switched to, unless it was cancelled (then normal mode)."""
+    activity = device.activity
+    if activity is None or activity.cancelled_at is not None:
+        return None
+    return activity
 
 
 def kind_label(kind):
@@ -394,7 +403,6 @@ def sign_in_sheet(activity, *, actor=None, actor_label=""):
 
     It lists full names, so each one made is in the audit log (who, when, how many people).
     """
-    from core.sheets import sign_in_sheet_pdf
     station = activity.station
     fields = [
         (_("Activity"), activity.name),

@@ -18,6 +18,7 @@ from peewee import CharField, TextField, fn
 
 from core import waiting_uploads
 from core.clock import to_local
+from core.exports import to_xlsx_sheets
 from core.people import SENSITIVE_FIELDS, masked_name
 from core.vocabulary import ERASED_MARK
 from models import (MODELS, Attendance, AuditLog, Badge, Consent, Person, ServiceRecord,
@@ -135,7 +136,6 @@ def to_json(data):
 
 def to_xlsx(data):
     """The copy as an XLSX workbook: the person first, then one sheet per kind of record."""
-    from core.exports import to_xlsx_sheets
     person = [["field", "value"], ["station", data["station"]],
               ["generated_at", data["generated_at"]]]
     person += [[key, value] for key, value in data["person"].items()]
