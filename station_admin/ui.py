@@ -1,5 +1,6 @@
 """Small helpers the admin screens share: local times, labels, form parsing, messages."""
 import datetime
+import functools
 
 from core import bounds
 from core.clock import local_to_utc, to_local
@@ -48,52 +49,25 @@ def _service_name(name_zh, name_en, lang):
     return service_name(name_zh, name_en, lang)
 
 
-@bp.app_template_filter("kind_label")
-def kind_label_filter(kind):
-    """A person kind (resident, volunteer, staff) in the user's language."""
-    return label(PERSON_KIND_LABELS, kind)
-
-
-@bp.app_template_filter("kinds_label")
-def kinds_label_filter(kind):
-    """A person kind in the plural (residents, volunteers, staff members), for lists."""
-    return label(PERSON_KIND_PLURALS, kind)
+# A template filter per table of the vocabulary: `person.kind|kind_label` shows the label of
+# a stored value in the user's language (the value itself when it has none).
+LABEL_FILTERS = {
+    "kind_label": PERSON_KIND_LABELS,  # resident, volunteer, staff member
+    "kinds_label": PERSON_KIND_PLURALS,  # the same in the plural, for lists
+    "source_label": SOURCE_LABELS,  # where an entry came from: camera, scanner, staff...
+    "visit_kind_label": VISIT_KIND_LABELS,  # check-in, check-out
+    "day_status_label": DAY_STATUS_LABELS,  # in today? not yet, checked in, checked out
+    "shift_status_label": SHIFT_STATUS_LABELS,  # pending, confirmed, void
+    "activity_kind_label": ACTIVITY_KIND_LABELS,  # group, community event, class
+}
+for _name, _labels in LABEL_FILTERS.items():
+    bp.add_app_template_filter(functools.partial(label, _labels), _name)
 
 
 @bp.app_context_processor
 def _vocabulary():
     """The kinds of person, in the order every list and form offers them."""
     return {"person_kinds": PERSON_KINDS}
-
-
-@bp.app_template_filter("source_label")
-def source_label_filter(source):
-    """Where an entry came from (camera, scanner, staff...) in the user's language."""
-    return label(SOURCE_LABELS, source)
-
-
-@bp.app_template_filter("visit_kind_label")
-def visit_kind_label_filter(kind):
-    """A visit's kind (check-in, check-out) in the user's language."""
-    return label(VISIT_KIND_LABELS, kind)
-
-
-@bp.app_template_filter("day_status_label")
-def day_status_label_filter(status):
-    """Is the person in today (not yet, checked in, checked out), in the user's language."""
-    return label(DAY_STATUS_LABELS, status)
-
-
-@bp.app_template_filter("shift_status_label")
-def shift_status_label_filter(status):
-    """A shift's status (pending, confirmed, void) in the user's language."""
-    return label(SHIFT_STATUS_LABELS, status)
-
-
-@bp.app_template_filter("activity_kind_label")
-def activity_kind_label_filter(kind):
-    """A kind of activity (group, community event, class) in the user's language."""
-    return label(ACTIVITY_KIND_LABELS, kind)
 
 
 @bp.app_template_filter("person_name")

@@ -54,35 +54,40 @@ def test_models_keep_the_vocabularys_values():
     assert models.DISABILITY_CATEGORIES is vocabulary.DISABILITY_CATEGORIES
 
 
-def test_an_erased_person_reads_the_same_everywhere(app, client):
-    """Is an erased person shown as the same placeholder on the log, the report and the file?"""
+def _checked_in(app, client, kind, name, erased=False):
+    """A person of that kind checked in today by staff (then erased if asked); admin signed in."""
     with app.app_context(), db.connection_context():
-        person, _payload = gen_person("resident", name="林晓梅")
+        person, _payload = gen_person(kind, name=name)
         check_in(person, default_station(), source="staff")
         admin = gen_user("admin")
-        erase(person, actor=admin)
-        placeholder = "（已删除 #%d）" % person.id
+        if erased:
+            erase(person, actor=admin)
     login_as(client, admin)
-    day = local_today().isoformat()
-    log_page = client.get("/admin/log?date=%s" % day).get_data(as_text=True)
+    return person
+
+
+def _log_file(client):
+    """Today's log as CSV rows."""
+    return list(csv.reader(io.StringIO(client.get(
+        "/admin/reports/log?date=%s&format=csv" % local_today().isoformat())
+        .data.decode("utf-8-sig"))))
+
+
+def test_an_erased_person_reads_the_same_everywhere(app, client):
+    """Is an erased person shown as the same placeholder on the log, the report and the file?"""
+    person = _checked_in(app, client, "resident", "林晓梅", erased=True)
+    placeholder = "（已删除 #%d）" % person.id
+    log_page = client.get("/admin/log?date=%s" % local_today()).get_data(as_text=True)
     assert placeholder in log_page and "林晓梅" not in log_page
     person_page = client.get("/admin/people/%d" % person.id).get_data(as_text=True)
     assert placeholder in person_page
-    rows = list(csv.reader(io.StringIO(
-        client.get("/admin/reports/log?date=%s&format=csv" % day).data.decode("utf-8-sig"))))
-    assert [row[2] for row in rows[1:]] == [placeholder]
+    assert [row[2] for row in _log_file(client)[1:]] == [placeholder]
 
 
 def test_the_log_file_names_each_column_and_entry_in_both_languages(app, client):
     """Does the log file name its columns and entries in Chinese, then in English?"""
-    with app.app_context(), db.connection_context():
-        person, _payload = gen_person("volunteer", name="何永刚")
-        check_in(person, default_station(), source="staff")
-        admin = gen_user("admin")
-    login_as(client, admin)
-    rows = list(csv.reader(io.StringIO(client.get(
-        "/admin/reports/log?date=%s&format=csv" % local_today().isoformat())
-        .data.decode("utf-8-sig"))))
+    _checked_in(app, client, "volunteer", "何永刚")
+    rows = _log_file(client)
     assert rows[0] == ["时间 Time", "类型 Type", "姓名 Name", "类别 Kind", "服务内容 Service",
                        "服务者 Provider", "分钟 Minutes", "来源 Source", "状态 Status",
                        "备注 Note"]
@@ -91,11 +96,7 @@ def test_the_log_file_names_each_column_and_entry_in_both_languages(app, client)
 
 def test_the_kind_of_person_has_one_word_on_every_screen(app, client):
     """Is a staff member's kind 工作人员 in the people list, the badge filter and today's list?"""
-    with app.app_context(), db.connection_context():
-        person, _payload = gen_person("staff", name="陈站长")
-        check_in(person, default_station(), source="staff")
-        admin = gen_user("admin")
-    login_as(client, admin)
+    _checked_in(app, client, "staff", "陈站长")
     people = client.get("/admin/people?kind=staff").get_data(as_text=True)
     assert re.search(r"陈站长</a></td>\s*<td>工作人员</td>", people)
     badges = client.get("/admin/badges?kind=staff").get_data(as_text=True)
