@@ -14,7 +14,7 @@ from core import cli, database, i18n, instance_files, security
 from core.bounds import ID_MAX
 from core.health import bp as health_bp
 from core.settings import SETTINGS, convert, parse_value
-from kiosk.views import bp as kiosk_bp
+from kiosk.routes import bp as kiosk_bp
 from station_admin.routes import bp as admin_bp
 
 csrf = CSRFProtect()

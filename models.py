@@ -16,17 +16,13 @@ from peewee import (
 )
 
 from core.clock import utcnow  # the one clock (re-exported: models and callers use it)
+# The domain's stored values are named once, with their labels, in core.vocabulary.
+from core.vocabulary import (ACTIVITY_KINDS, DISABILITY_CATEGORIES,  # noqa: F401
+                             DISABILITY_LEVELS, PERSON_KINDS, SHIFT_STATUSES, SOURCES)
 
 db = DatabaseProxy()
 
-PERSON_KINDS = ("resident", "volunteer", "staff")
 ROLES = ("admin", "social_worker", "staff", "district_admin")
-SOURCES = ("camera", "scanner", "staff", "auto", "import")
-DISABILITY_CATEGORIES = {1: "vision", 2: "hearing", 3: "speech", 4: "physical",
-                         5: "intellectual", 6: "psychiatric", 7: "multiple"}
-DISABILITY_LEVELS = (1, 2, 3, 4)
-ACTIVITY_KINDS = ("group", "event", "class")
-SHIFT_STATUSES = ("pending", "confirmed", "voided")
 CARD_NUMBER_RE = re.compile(r"^\d{17}[\dX][1-7][1-4]$")
 
 

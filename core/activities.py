@@ -13,16 +13,13 @@ from core import people
 from core.attendance import record_attendance
 from core.bounds import parse_day
 from core.clock import local_date, local_to_utc, to_local
-from core.i18n import _, lazy_gettext as _l
-from models import (ACTIVITY_KINDS, Activity, ActivitySeries, ActivityService, Attendance,
-                    KioskDevice, Person, Service, audit, db, utcnow)
+from core.i18n import _
+from core.sheets import sign_in_sheet_pdf
+from core.vocabulary import (ACTIVITY_KIND_LABELS, ACTIVITY_KINDS, PERSON_KIND_LABELS, label,
+                             person_name)
+from models import (Activity, ActivitySeries, ActivityService, Attendance, KioskDevice, Person,
+                    Service, audit, db, utcnow)
 
-# Funders count 小组 (group work), 社区活动 (community events) and classes separately.
-KIND_LABELS = {"group": _l("Group"), "event": _l("Community event"), "class": _l("Class")}
-PERSON_KIND_LABELS = {"resident": _l("Resident"), "volunteer": _l("Volunteer"),
-                      "staff": _l("Staff member")}
-SOURCE_LABELS = {"scanner": _l("Scanner"), "camera": _l("Camera"), "staff": _l("Added by staff"),
-                 "import": _l("Imported"), "auto": _l("Automatic")}
 MAX_WEEKS = 52
 NAME_MAX, PLACE_MAX, ORGANISER_MAX, REASON_MAX = 100, 200, 100, 200
 
@@ -35,16 +32,17 @@ class ActivityError(ValueError):
         self.messages = [str(m) for m in messages]
 
 
+def current_activity(device):
+    """The activity a kiosk is switched to, unless it was cancelled (then normal mode)."""
+    activity = device.activity
+    if activity is None or activity.cancelled_at is not None:
+        return None
+    return activity
+
+
 def kind_label(kind):
     """The activity kind in the reader's language (小组 / 社区活动 / 课程)."""
-    return str(KIND_LABELS.get(kind, kind))
-
-
-def display_name(person):
-    """A person's full name for staff, or a placeholder once erased."""
-    if person.name:
-        return person.name
-    return _("(erased #%(id)d)", id=person.id)
+    return label(ACTIVITY_KIND_LABELS, kind)
 
 
 # --- reading the form ---------------------------------------------------------
@@ -405,7 +403,6 @@ def sign_in_sheet(activity, *, actor=None, actor_label=""):
 
     It lists full names, so each one made is in the audit log (who, when, how many people).
     """
-    from core.sheets import sign_in_sheet_pdf
     station = activity.station
     fields = [
         (_("Activity"), activity.name),
@@ -417,8 +414,8 @@ def sign_in_sheet(activity, *, actor=None, actor_label=""):
     columns = [_("No."), _("Name"), _("Resident or volunteer"), _("Time")]
     rows = []
     for number, row in enumerate(attendees(activity), start=1):
-        rows.append([str(number), display_name(row.person),
-                     str(PERSON_KIND_LABELS.get(row.person.kind, row.person.kind)),
+        rows.append([str(number), person_name(row.person),
+                     label(PERSON_KIND_LABELS, row.person.kind),
                      to_local(station, row.at).strftime("%H:%M")])
     title = "%s · %s" % (_("Sign-in sheet"), activity.name)
     pdf = sign_in_sheet_pdf(title, fields, columns, rows, signature_column=_("Signature"))

@@ -16,8 +16,9 @@ from peewee import IntegrityError
 
 from core import audited
 from core.clock import local_date, local_to_utc, station_zone, to_local  # noqa: F401
-
-from core.database import fetch_rows, insert_row
+from core.database import insert_row
+# Who is in and who is on shift: the writes below ask the one reader of each question.
+from core.presence import day_status, open_shift, same_day_visits, status_after
 from models import (Attendance, HelpRequest, ServiceRecord, Station, Visit, VolunteerShift, audit,
                     db, utcnow)
 
@@ -32,7 +33,7 @@ class AlreadyCheckedIn(Exception):
     @property
     def state(self):
         """'in' or 'out', as day_status would say."""
-        return "in" if self.last.kind == "check_in" else "out"
+        return status_after(self.last)
 
 
 class NotCheckedIn(Exception):
@@ -83,18 +84,6 @@ def _by_client_id(model, client_id, field=None):
     return model.get_or_none(field == client_id)
 
 
-def day_status(person, station, day=None):
-    """'none', 'in' or 'out': the person's last valid check event of the day."""
-    day = day or local_date(station)
-    last = (Visit.select()
-            .where((Visit.person == person) & (Visit.station == station)
-                   & (Visit.local_date == day) & Visit.voided_at.is_null())
-            .order_by(Visit.at.desc(), Visit.id.desc()).first())
-    if last is None:
-        return "none"
-    return "in" if last.kind == "check_in" else "out"
-
-
 def _create_once(model, client_id, **fields):
     """Create a row unless one with this client id exists; (row, created).
 
@@ -121,13 +110,7 @@ def check_in(person, station, *, source="scanner", device=None, client_id=None, 
     day = local_date(station, at)
     with db.atomic():
         # One read answers both "is this a retry?" and "is the person already in?".
-        same_day = ('"person_id" = ? AND "station_id" = ? AND "local_date" = ? '
-                    'AND "voided_at" IS NULL')
-        params = [person.id, station.id, day.isoformat()]
-        if client_id:
-            same_day = '"client_id" = ? OR (%s)' % same_day
-            params.insert(0, client_id)
-        rows = fetch_rows(Visit, same_day, *params, order_by='"at" DESC, "id" DESC')
+        rows = same_day_visits(person, station, day, client_id)
         for row in rows:
             if client_id and row.client_id == client_id:
                 _check_owner(row.person_id, person, row, device)
@@ -200,14 +183,6 @@ def record_services(recipient, station, services, *, provider=None, source="scan
                              "provider": provider.id if provider else None, "at": at})
             records.append(record)
     return records
-
-
-def open_shift(volunteer):
-    """The volunteer's shift in progress, or None."""
-    return (VolunteerShift.select()
-            .where((VolunteerShift.volunteer == volunteer) & VolunteerShift.ended_at.is_null()
-                   & (VolunteerShift.status != "voided"))
-            .order_by(VolunteerShift.started_at.desc()).first())
 
 
 @_once

@@ -15,12 +15,10 @@ from PIL import Image, ImageDraw
 from core import badges
 from core.fonts import draw_text, runs, text_width
 from core.people import badge_payload, masked_name
+from core.vocabulary import PERSON_KIND_LABELS, Word as _l, in_chinese, in_english
 
-KIND_STYLE = {  # words and colour band: never colour alone
-    "resident": ("服务对象", "Resident", (11, 92, 173)),
-    "volunteer": ("志愿者", "Volunteer", (196, 30, 58)),
-    "staff": ("工作人员", "Staff", (60, 60, 60)),
-}
+# The kind is printed in words (Chinese and English) and as a colour band: never colour alone.
+KIND_COLOURS = {"resident": (11, 92, 173), "volunteer": (196, 30, 58), "staff": (60, 60, 60)}
 INK = (0, 0, 0)
 GREY = (70, 70, 70)
 
@@ -41,7 +39,7 @@ NAME_BOX = (TEXT_X, BAND_H + 14, QR_BOX[0], BAND_H + 174)  # where the person's 
 # A picture for a phone screen (WeChat, a photo album): portrait, 9:16.
 PHONE_W, PHONE_H = 1080, 1920
 PHONE_MODULE = 24  # 37 modules x 24 = 888 px, 82 % of the screen's width
-PHONE_HINT = ("签到时请把二维码对准摄像头", "Show this code to the kiosk camera")
+PHONE_HINT = _l("Show this code to the kiosk camera")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -65,7 +63,9 @@ def card_for(person, badge, full_name=False, station_name=None, badge_key=None):
 
 def kind_style(kind):
     """(Chinese word, English word, colour) of a kind of person."""
-    return KIND_STYLE.get(kind, KIND_STYLE["resident"])
+    kind = kind if kind in KIND_COLOURS else "resident"
+    word = PERSON_KIND_LABELS[kind]
+    return in_chinese(word), in_english(word), KIND_COLOURS[kind]
 
 
 def _fit(text, max_width, size, bold=False, min_size=28):
@@ -105,7 +105,8 @@ def render_card(card):
                            fill=colour)
     draw_text(draw, (TEXT_X + 24, top + 59), kind_zh, _fit(kind_zh, TEXT_W - 80, 80, True),
               True, fill="white")
-    draw_text(draw, (TEXT_X, top + 176), kind_en, 52, True, fill=INK)
+    draw_text(draw, (TEXT_X, top + 176), kind_en, _fit(kind_en, TEXT_W - 28, 52, True), True,
+              fill=INK)
     if card.number:
         draw_text(draw, (TEXT_X, CARD_H - STRIPE_H - 30), card.number, 34, fill=GREY)
     image.paste(qr_block(card.payload), QR_BOX)
@@ -131,7 +132,7 @@ def render_phone(card):
     draw_text(draw, (PHONE_W // 2, y), kind_text, _fit(kind_text, PHONE_W - 360, 84, True),
               True, fill="white", anchor="mm")
     y += 190
-    for line, size in ((PHONE_HINT[0], 56), (PHONE_HINT[1], 44)):
+    for line, size in ((in_chinese(PHONE_HINT), 56), (in_english(PHONE_HINT), 44)):
         draw_text(draw, (PHONE_W // 2, y), line, _fit(line, PHONE_W - 120, size), fill=GREY,
                   anchor="mm")
         y += 80

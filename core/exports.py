@@ -11,75 +11,58 @@ import io
 import re
 
 from core.clock import to_local
-from peewee import JOIN
+from core.presence import log_entries
+from core.vocabulary import (AUTO_CLOSED, ERASED, IN_PROGRESS, PERSON_KIND_LABELS,
+                             SHIFT_STATUS_LABELS, VISIT_KIND_LABELS, VOID, Word as _l, bilingual,
+                             in_chinese)
 
-from models import Person, Service, ServiceRecord, Visit, VolunteerShift
-
-DAY_LOG_HEADER = ["时间 Time", "类型 Type", "姓名 Name", "身份 Kind", "服务 Service",
-                  "服务者 Provider", "分钟 Minutes", "来源 Source", "状态 Status", "备注 Note"]
-
-KIND_LABELS = {"check_in": "签到 check-in", "check_out": "签退 check-out",
-               "service": "服务 service", "shift": "志愿服务 shift"}
-PERSON_KIND_LABELS = {"resident": "服务对象", "volunteer": "志愿者", "staff": "工作人员"}
+# The log's file is the same for every reader: each column and entry named in Chinese, then
+# in English, so that a funder's clerk and a visiting auditor read the same file.
+DAY_LOG_COLUMNS = (_l("Time"), _l("Type"), _l("Name"), _l("Kind"), _l("Service"),
+                   _l("Provider"), _l("Minutes"), _l("Source"), _l("Status"), _l("Note"))
+ENTRY_WORDS = dict(VISIT_KIND_LABELS, service=_l("service"), shift=_l("shift"))
 
 
 def _name(person):
     if person is None:
         return ""
-    return person.name or "（已删除 erased #%d）" % person.id
+    return person.name or in_chinese(ERASED, id=person.id)
 
 
-def log_entries(station, start, end):
-    """Every entry of the station's log from day `start` to `end`: (time, kind, row).
+def _person_kind(kind):
+    word = PERSON_KIND_LABELS.get(kind)
+    return in_chinese(word) if word is not None else ""
 
-    kind is "visit", "service" or "shift"; voided entries are included; the people and the
-    service each row names come in the same query (the log page and the exports read them).
-    """
-    recipient, provider, volunteer = Person.alias(), Person.alias(), Person.alias()
-    in_range = lambda model: ((model.station == station)  # noqa: E731
-                              & (model.local_date.between(start, end)))
-    entries = [(v.at, "visit", v) for v in
-               Visit.select(Visit, Person).join(Person).where(in_range(Visit))]
-    entries += [(r.at, "service", r) for r in (
-        ServiceRecord.select(ServiceRecord, Service, recipient, provider)
-        .join(Service).switch(ServiceRecord)
-        .join(recipient, on=(ServiceRecord.recipient == recipient.id), attr="recipient")
-        .switch(ServiceRecord)
-        .join(provider, JOIN.LEFT_OUTER, on=(ServiceRecord.provider == provider.id),
-              attr="provider")
-        .where(in_range(ServiceRecord)))]
-    entries += [(s.started_at, "shift", s) for s in (
-        VolunteerShift.select(VolunteerShift, volunteer)
-        .join(volunteer, on=(VolunteerShift.volunteer == volunteer.id), attr="volunteer")
-        .where(in_range(VolunteerShift)))]
-    entries.sort(key=lambda e: (e[0], e[1], e[2].id))
-    return entries
+
+def _void(reason):
+    return "%s: %s" % (bilingual(VOID, lower=True), reason)
 
 
 def _shift_status(shift):
-    status = {"pending": "待确认 pending", "confirmed": "已确认 confirmed",
-              "voided": "作废 void: " + shift.void_reason}[shift.status]
     if shift.ended_at is None:
-        return "进行中 in progress"
+        return bilingual(IN_PROGRESS)
+    status = (_void(shift.void_reason) if shift.status == "voided"
+              else bilingual(SHIFT_STATUS_LABELS[shift.status], lower=True))
     if shift.auto_closed:
-        status += " · 自动结束 auto-closed"
+        status += " · " + bilingual(AUTO_CLOSED)
     return status
 
 
 def log_rows(station, start, end):
     """The log from day `start` to `end` as rows (header first), in time order."""
-    rows = [list(DAY_LOG_HEADER)]
+    rows = [[bilingual(column) for column in DAY_LOG_COLUMNS]]
     for at, kind, e in log_entries(station, start, end):
-        void = "作废 void: " + e.void_reason if e.voided_at else ""
+        void = _void(e.void_reason) if e.voided_at else ""
         if kind == "visit":
-            cells = [KIND_LABELS[e.kind], _name(e.person),
-                     PERSON_KIND_LABELS.get(e.person.kind, ""), "", "", "", e.source, void, ""]
+            cells = [bilingual(ENTRY_WORDS[e.kind], lower=True), _name(e.person),
+                     _person_kind(e.person.kind), "", "", "", e.source, void, ""]
         elif kind == "service":
-            cells = [KIND_LABELS["service"], _name(e.recipient),
-                     PERSON_KIND_LABELS.get(e.recipient.kind, ""), e.service.name_zh,
+            cells = [bilingual(ENTRY_WORDS["service"]), _name(e.recipient),
+                     _person_kind(e.recipient.kind), e.service.name_zh,
                      _name(e.provider), e.minutes or "", e.source, void, e.note]
         else:
-            cells = [KIND_LABELS["shift"], _name(e.volunteer), "志愿者", "", "",
+            cells = [bilingual(ENTRY_WORDS["shift"]), _name(e.volunteer),
+                     _person_kind("volunteer"), "", "",
                      e.minutes if e.minutes is not None else "", e.source, _shift_status(e),
                      e.content]
         rows.append([to_local(station, at).strftime("%Y-%m-%d %H:%M:%S")] + cells)

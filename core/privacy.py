@@ -18,11 +18,11 @@ from peewee import CharField, TextField, fn
 
 from core import waiting_uploads
 from core.clock import to_local
+from core.exports import to_xlsx_sheets
 from core.people import SENSITIVE_FIELDS, masked_name
+from core.vocabulary import ERASED_MARK
 from models import (MODELS, Attendance, AuditLog, Badge, Consent, Person, ServiceRecord,
                     StaffUser, Visit, VolunteerShift, audit, db, utcnow)
-
-ERASED_MARK = "[已删除]"
 
 PERSON_FIELDS = ("id", "kind", "name", "sex", "birth_date", "phone", "address",
                  "guardian_name", "guardian_phone", "notes", "skills", "volunteer_number",
@@ -136,7 +136,6 @@ def to_json(data):
 
 def to_xlsx(data):
     """The copy as an XLSX workbook: the person first, then one sheet per kind of record."""
-    from core.exports import to_xlsx_sheets
     person = [["field", "value"], ["station", data["station"]],
               ["generated_at", data["generated_at"]]]
     person += [[key, value] for key, value in data["person"].items()]

@@ -21,6 +21,7 @@ import hashlib
 import io
 import threading
 
+from flask import has_app_context
 from reportlab.lib import colors
 from reportlab.lib.enums import TA_CENTER, TA_LEFT, TA_RIGHT
 from reportlab.lib.pagesizes import A4
@@ -35,23 +36,21 @@ from xml.sax.saxutils import escape
 
 from core import fonts
 from core.text import printable
+from core.vocabulary import Word as _l, in_chinese
 
 _lock = threading.Lock()
 PAGE_WIDTH, PAGE_HEIGHT = A4
 MARGIN = 15 * mm
 
 
-def _t(msgid):
-    """The translation of a message id when a Flask app is active, else the Chinese default."""
-    from flask import has_app_context
-    if has_app_context():
-        from flask_babel import gettext
-        return gettext(msgid)
-    return CHINESE_DEFAULTS.get(msgid, msgid)
-
-
 # The few words this module writes itself (the callers pass everything else translated).
-CHINESE_DEFAULTS = {"Signature": "签名", "Page %(page)d of %(total)d": "第 %(page)d 页 / 共 %(total)d 页"}
+SIGNATURE = _l("Signature")
+PAGE_OF = _l("Page %(page)d of %(total)d")
+
+
+def _t(word):
+    """A word in the reader's language when a Flask app is active, else in Chinese."""
+    return str(word) if has_app_context() else in_chinese(word)
 
 
 # --- the embedded font ----------------------------------------------------------
@@ -225,7 +224,7 @@ def _numbered_canvas(font_name, footer_left):
                 self.__dict__.update(state)
                 self.setFont(font_name, 9)
                 self.setFillColor(colors.black)
-                label = _t("Page %(page)d of %(total)d") % {"page": self._pageNumber,
+                label = _t(PAGE_OF) % {"page": self._pageNumber,
                                                             "total": total}
                 self.drawRightString(PAGE_WIDTH - MARGIN, 9 * mm, label)
                 if footer_left:
@@ -304,12 +303,12 @@ def sign_in_sheet_pdf(title, fields, columns, rows, signature_column=True):
     rows = [list(r) + [""] * (len(columns) - len(r)) for r in rows]
     signature_index = None
     if signature_column:
-        label = signature_column if isinstance(signature_column, str) else _t("Signature")
+        label = signature_column if isinstance(signature_column, str) else _t(SIGNATURE)
         columns.append(label)
         rows = [r + [""] for r in rows]
         signature_index = len(columns) - 1
     with _DocumentFonts(_all_text(title, fields, columns, rows,
-                                  _t("Page %(page)d of %(total)d"))) as doc_fonts:
+                                  _t(PAGE_OF))) as doc_fonts:
         styles, p = _styles(doc_fonts.name), _paragraphs(doc_fonts)
         buffer = io.BytesIO()
         doc = SimpleDocTemplate(buffer, pagesize=A4, leftMargin=MARGIN, rightMargin=MARGIN,
@@ -356,7 +355,7 @@ def volunteer_certificate_pdf(*, title, body, facts, records_title, record_colum
     """
     with _DocumentFonts(_all_text(title, body, facts, records_title, record_columns,
                                   record_rows, issuer_lines, footer,
-                                  _t("Page %(page)d of %(total)d"))) as doc_fonts:
+                                  _t(PAGE_OF))) as doc_fonts:
         styles, p = _styles(doc_fonts.name), _paragraphs(doc_fonts)
         buffer = io.BytesIO()
         doc = SimpleDocTemplate(buffer, pagesize=A4, leftMargin=22 * mm, rightMargin=22 * mm,

@@ -12,10 +12,11 @@ import uuid
 
 from flask import abort, g, jsonify, request
 
-from core import attendance, badges, people
+from core import attendance, badge_check, people, presence
+from core.activities import current_activity
 from core.i18n import _
-from kiosk.views import bp, current_activity, enrolled_device_required
-from models import Service, audit, db
+from kiosk.blueprint import bp, enrolled_device_required
+from models import Service
 
 CLIENT_ID_RE = re.compile(r"^[A-Za-z0-9_-]{8,64}$")
 SOURCES = ("camera", "scanner")
@@ -84,39 +85,24 @@ def _person_json(person):
     return {"masked_name": people.masked_name(person.name), "kind": person.kind}
 
 
+def refusal_message(code):
+    """What the kiosk says when core.badge_check refuses a badge."""
+    return {
+        "not_a_badge": _("This is not a station badge. Please show your station card."),
+        "unknown_badge": _("This badge is not known here. Please ask staff."),
+        "revoked_badge": _("This badge is no longer valid. Please ask staff for your new "
+                           "badge."),
+        "other_station": _("This badge belongs to another station. Please ask staff here "
+                           "for help."),
+    }[code]
+
+
 def resolve_badge(payload):
     """(badge, None) for a valid badge in force, or (None, error response)."""
     try:
-        token = badges.parse_payload(payload)
-    except badges.NotABadge:
-        # Its content is never stored or logged: it may be a pay code.
-        return None, _refuse("not_a_badge", _("This is not a station badge. Please show your "
-                                              "station card."))
-    except badges.UnsupportedBadge:
-        return None, _refuse("unknown_badge", _("This badge is not known here. Please ask "
-                                                "staff."))
-    badge = people.find_badge(token)
-    if badge is None or badge.person.erased_at is not None or not badge.person.active:
-        with db.atomic():
-            audit("kiosk.unknown_badge", actor_label="kiosk:%d" % g.device.id,
-                  station=g.station)
-        return None, _refuse("unknown_badge", _("This badge is not known here. Please ask "
-                                                "staff."))
-    if badge.revoked_at is not None:
-        with db.atomic():
-            audit("kiosk.revoked_badge", actor_label="kiosk:%d" % g.device.id,
-                  station=g.station, obj=badge)
-        return None, _refuse("revoked_badge", _("This badge is no longer valid. Please ask "
-                                                "staff for your new badge."))
-    if badge.person.station_id != g.station.id:
-        # A district keeps each station's people to itself: another station's kiosk neither
-        # names the person nor records anything for them.
-        with db.atomic():
-            audit("kiosk.other_station_badge", actor_label="kiosk:%d" % g.device.id,
-                  station=g.station)
-        return None, _refuse("other_station", _("This badge belongs to another station. "
-                                                "Please ask staff here for help."))
-    return badge, None
+        return badge_check.badge_in_force(payload, g.station, g.device), None
+    except badge_check.BadgeRefused as refused:
+        return None, _refuse(refused.code, refusal_message(refused.code))
 
 
 def _resident_or_refuse(payload):
@@ -165,7 +151,7 @@ def api_scan():
         except attendance.AlreadyCheckedIn as already:
             result.update(state=already.state)
     elif person.kind == "volunteer":
-        result.update(state="on_shift" if attendance.open_shift(person) else "off_shift")
+        result.update(state="on_shift" if presence.open_shift(person) else "off_shift")
     else:
         result.update(state="staff")
     return jsonify(result)
@@ -182,7 +168,7 @@ def _activity_scan(activity, person, source, client_id, result):
     result.update(state="attended", attendance_id=row.id, created=created)
     if person.kind == "volunteer":
         shift_started = False
-        if attendance.open_shift(person) is None:
+        if presence.open_shift(person) is None:
             try:
                 _shift, shift_started = attendance.start_shift(
                     person, g.station, source=source, device=g.device, activity=activity,

@@ -1,62 +1,25 @@
 """The kiosk: the public touch screen at the station, for enrolled devices only.
 
-This module holds the blueprint, enrollment and the page itself; the JSON calls
-the page makes live in ``kiosk/api.py``.
+This module holds enrollment and the page itself (on the blueprint of kiosk/blueprint.py);
+the JSON calls the page makes live in ``kiosk/api.py``.
 """
-import functools
 import os
-import time
 
-from flask import (Blueprint, current_app, g, jsonify, make_response, redirect,
-                   render_template, request, url_for)
+from flask import current_app, g, make_response, redirect, render_template, request, url_for
 
 from flask_babel import get_locale
 
 from core import kiosk_auth
+from core.activities import current_activity
 from core.i18n import _
 from core.security import limiter
+from kiosk.blueprint import bp, enrolled_device_required
 from models import Service
-
-bp = Blueprint("kiosk", __name__, url_prefix="/kiosk", template_folder="templates")
 
 # A choice screen that asked "还需要时间吗?" waits this long for an answer (design: >= 20 s).
 CHOICE_GRACE_SECONDS = 30
 PICTOGRAM_DIR = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))),
                              "static", "img", "services")
-
-
-def enrolled_device_required(view):
-    """Answer only an enrolled, unrevoked kiosk device."""
-    @functools.wraps(view)
-    def wrapped(*args, **kwargs):
-        device = kiosk_auth.device_for_key(request.cookies.get(kiosk_auth.COOKIE))
-        if device is None:
-            if request.path.startswith("/kiosk/api/"):
-                return jsonify(ok=False, error="not_enrolled",
-                               message=_("This device is not enrolled as a kiosk. "
-                                         "Ask staff to enroll it.")), 403
-            return render_template("kiosk/not_enrolled.html"), 403
-        g.device = device
-        g.station = device.station
-        if device.language:
-            g.preferred_lang = device.language
-        return view(*args, **kwargs)
-    return wrapped
-
-
-@bp.before_request
-def _start_timer():
-    g.kiosk_started = time.perf_counter()
-
-
-@bp.after_request
-def _server_timing(response):
-    """Say how long the server took, so the kiosk's round trip can be split (make bench)."""
-    started = g.get("kiosk_started")
-    if started is not None and request.path.startswith("/kiosk/api/"):
-        response.headers["Server-Timing"] = "app;dur=%.2f" % (
-            (time.perf_counter() - started) * 1000)
-    return response
 
 
 @bp.route("/enroll", methods=["GET", "POST"])
@@ -87,14 +50,6 @@ def enroll(code):
                         samesite="Strict", secure=current_app.config["SESSION_COOKIE_SECURE"],
                         path="/kiosk")
     return response
-
-
-def current_activity(device):
-    """The activity the device is switched to, unless it was cancelled (then normal mode)."""
-    activity = device.activity
-    if activity is None or activity.cancelled_at is not None:
-        return None
-    return activity
 
 
 def pictogram_file(service):
@@ -173,5 +128,3 @@ def start():
     return render_template("kiosk/start.html", device=device, activity=activity,
                            services=services, config=config, strings=kiosk_strings())
 
-
-from kiosk import api  # noqa: E402,F401  (registers the JSON routes on bp)

@@ -8,7 +8,8 @@ from peewee import fn
 from core import activities as core
 from core.clock import local_date, to_local
 from core.i18n import _
-from models import ACTIVITY_KINDS, Activity, Attendance, KioskDevice, Person, Service
+from core.vocabulary import ACTIVITY_KINDS, person_name
+from models import Activity, Attendance, KioskDevice, Person, Service
 from station_admin.blueprint import bp
 from station_admin.auth import current_station, permission_required
 from station_admin.ui import parse_date, parse_id
@@ -58,7 +59,7 @@ def _form_values(activity=None, station=None):
 def _render_form(station, activity=None, errors=None, status=200):
     return render_template("station_admin/activity_form.html", station=station,
                            activity=activity, values=_form_values(activity, station),
-                           errors=errors or [], kinds=ACTIVITY_KINDS, kind_label=core.kind_label,
+                           errors=errors or [], kinds=ACTIVITY_KINDS,
                            services=Service.for_station(station)), status
 
 
@@ -86,7 +87,7 @@ def activities():
     busy_kiosks = [k for k in core.station_kiosks(station) if k.activity_id is not None]
     return render_template("station_admin/activities.html", station=station, today=today,
                            month=month, upcoming=upcoming, past=past, counts=counts,
-                           busy_kiosks=busy_kiosks, kind_label=core.kind_label,
+                           busy_kiosks=busy_kiosks,
                            time_range=core.time_range_text, place_text=core.place_text)
 
 
@@ -140,9 +141,8 @@ def _render_activity(activity, errors=None, status=200, walk_in=None):
         "station_admin/activity.html", activity=activity, station=station, rows=rows,
         attending=sum(1 for r in rows if r.voided_at is None),
         kiosks=core.station_kiosks(station), query=query, matches=matches, present=present,
-        errors=errors or [], walk_in=walk_in or {}, kind_label=core.kind_label,
-        person_kinds=core.PERSON_KIND_LABELS, sources=core.SOURCE_LABELS,
-        display_name=core.display_name, time_range=core.time_range_text,
+        errors=errors or [], walk_in=walk_in or {},
+        time_range=core.time_range_text,
         place_text=core.place_text, to_local=to_local,
         sessions=(list(Activity.select().where(Activity.series == activity.series_id)
                        .order_by(Activity.starts_at)) if activity.series_id else []),
@@ -191,9 +191,9 @@ def activity_walk_in(activity_id):
         return _render_activity(activity, errors=error.messages, status=422,
                                 walk_in=request.form.to_dict())
     if created:
-        flash(_("%(name)s added to the attendance.", name=core.display_name(person)))
+        flash(_("%(name)s added to the attendance.", name=person_name(person)))
     else:
-        flash(_("%(name)s is already on the attendance.", name=core.display_name(person)))
+        flash(_("%(name)s is already on the attendance.", name=person_name(person)))
     return redirect(url_for("station_admin.activity", activity_id=activity.id))
 
 
@@ -211,7 +211,7 @@ def attendance_void(activity_id, attendance_id):
         core.void_attendance(row, request.form.get("reason"), actor=g.user)
     except core.ActivityError as error:
         return _render_activity(activity, errors=error.messages, status=422)
-    flash(_("The attendance of %(name)s is void.", name=core.display_name(row.person)))
+    flash(_("The attendance of %(name)s is void.", name=person_name(row.person)))
     return redirect(url_for("station_admin.activity", activity_id=activity.id))
 
 

@@ -6,6 +6,7 @@ from core import badge_print, badge_sheets, people
 from core.clock import to_local
 from core.fonts import NoCJKFont
 from core.i18n import _
+from core.vocabulary import PERSON_KINDS
 from models import Badge, Person, db
 from station_admin.blueprint import bp
 from station_admin.auth import current_station, permission_required
@@ -219,7 +220,7 @@ def _station_rows(station, kind=""):
 def _batch_page(status=200, error=None, selected=()):
     station = current_station()
     kind = request.values.get("kind", "")
-    if kind not in ("", "resident", "volunteer", "staff"):
+    if kind not in ("",) + PERSON_KINDS:
         kind = ""
     show = request.values.get("show", "all" if selected else "unprinted")
     rows = _station_rows(station, kind)

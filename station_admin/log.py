@@ -9,13 +9,14 @@ import datetime
 from flask import abort, current_app, flash, g, redirect, render_template, request, url_for
 
 from core import attendance, corrections
-from core.exports import log_entries
+from core.clock import local_date
 from core.i18n import _
+from core.presence import log_entries
+from core.vocabulary import PERSON_KINDS
 from models import (AuditLog, Person, Service, ServiceRecord, Visit, VolunteerShift, utcnow)
 from station_admin.blueprint import bp
 from station_admin.auth import check_station, current_station, permission_required
-from station_admin.ui import (SHIFT_STATUS_LABELS, correction_message, parse_date, parse_int,
-                              parse_local_time)
+from station_admin.ui import correction_message, parse_date, parse_int, parse_local_time
 
 ENTRY_MODELS = {"visit": Visit, "service": ServiceRecord, "shift": VolunteerShift}
 REVIEW_LIMIT = 50
@@ -44,7 +45,7 @@ def shifts_to_review(station):
 def log():
     """The log of any day (?date=YYYY-MM-DD), with what staff may do to each entry."""
     station = current_station()
-    today = attendance.local_date(station)
+    today = local_date(station)
     day = parse_date(request.args.get("date"), today)
     one = datetime.timedelta(days=1)
     exports = [(endpoint, label) for endpoint, label in (
@@ -54,12 +55,11 @@ def log():
     return render_template("station_admin/log.html", station=station, day=day,
                            entries=log_entries(station, day, day), is_today=day == today,
                            prev_day=day - one, next_day=day + one if day < today else None,
-                           review=shifts_to_review(station), exports=exports,
-                           status_labels=SHIFT_STATUS_LABELS)
+                           review=shifts_to_review(station), exports=exports)
 
 
 def _form_day(station):
-    return parse_date(request.values.get("date"), attendance.local_date(station))
+    return parse_date(request.values.get("date"), local_date(station))
 
 
 def _person(kinds, field="person_id", station=None):
@@ -85,7 +85,7 @@ def log_add():
         elif at > utcnow():
             errors.append(_("That time is in the future. Nothing was changed."))
         if kind in ("check_in", "check_out"):
-            person = _person(("resident", "volunteer", "staff"), station=station)
+            person = _person(PERSON_KINDS, station=station)
             if person is None:
                 errors.append(_("Please choose a person."))
             if not errors:
@@ -246,12 +246,12 @@ def log_entry(kind, entry_id):
         if not errors:
             flash(_("The correction is saved. The old values are kept in the audit log."))
             return redirect(url_for("station_admin.log", date=entry.local_date.isoformat()))
-    return render_template("station_admin/log_entry.html", station=station, kind=kind,
-                           entry=entry, errors=errors, form=request.form,
-                           history=_entry_history(kind, entry),
-                           services=Service.for_station(station, active_only=False),
-                           providers=station_people(station, ("volunteer", "staff")),
-                           status_labels=SHIFT_STATUS_LABELS), 422 if errors else 200
+    return (render_template("station_admin/log_entry.html", station=station, kind=kind,
+                            entry=entry, errors=errors, form=request.form,
+                            history=_entry_history(kind, entry),
+                            services=Service.for_station(station, active_only=False),
+                            providers=station_people(station, ("volunteer", "staff"))),
+            422 if errors else 200)
 
 
 @bp.route("/log/<kind>/<int:entry_id>/void", methods=["POST"])

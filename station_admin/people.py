@@ -11,28 +11,23 @@ from peewee import fn
 from core import attendance, people as core_people, privacy
 from core.clock import local_date
 from core.i18n import _, lazy_gettext as _l
+# The labels are the vocabulary's; the names here are the ones the screens below use.
+from core.vocabulary import (CONSENT_GIVER_LABELS as CONSENT_GIVERS,
+                             CONSENT_METHOD_LABELS as CONSENT_METHODS,
+                             CONSENT_SCOPE_LABELS as CONSENT_SCOPES, DISABILITY_LABELS, ID_CARD,
+                             ID_TYPE_LABELS as ID_TYPES, LEVEL_LABELS, SEX_LABELS as SEXES)
 from models import (Attendance, Badge, Consent, Person, ServiceRecord, Visit, VolunteerShift,
                     audit, db, utcnow)
 from station_admin.blueprint import bp
 from station_admin.auth import check_station, current_station, permission_required
 from station_admin.roles import can
-from station_admin.ui import DISABILITY_LABELS, LEVEL_LABELS, parse_date, parse_int
+from station_admin.ui import parse_date, parse_int
 
 PAGE_SIZE = 50
 HISTORY_LIMIT = 30
 PHONE_RE = re.compile(r"^[0-9+\- ]{5,32}$")
 ID_CARD_RE = re.compile(r"^\d{17}[\dX]$")
 
-SEXES = {"女": _l("Female"), "男": _l("Male")}
-CONSENT_SCOPES = {"sensitive": _l("Sensitive data: disability category, level, card and ID "
-                                   "numbers"),
-                  "general": _l("Personal data for the station's services (name, phone, "
-                                "address)")}
-CONSENT_METHODS = {"paper": _l("Signed on paper"), "verbal": _l("Said aloud, witnessed"),
-                   "electronic": _l("Electronically")}
-CONSENT_GIVERS = {"self": _l("The person"), "guardian": _l("A guardian")}
-ID_TYPES = {"居民身份证": _l("Resident identity card"), "护照": _l("Passport"),
-            "其他": _l("Other")}
 TEXT_FIELDS = (("name", 50), ("phone", 32), ("address", 200), ("guardian_name", 50),
                ("guardian_phone", 32), ("skills", 200), ("volunteer_number", 64),
                ("notes", 2000))
@@ -312,7 +307,7 @@ def person_sensitive_edit(person_id):
         errors.append(_("Please choose the kind of ID document."))
     if id_number and not id_type:
         errors.append(_("Please choose the kind of ID document."))
-    if id_type == "居民身份证" and id_number and not ID_CARD_RE.match(id_number):
+    if id_type == ID_CARD and id_number and not ID_CARD_RE.match(id_number):
         errors.append(_("An identity card number has 18 characters (the last may be X). "
                         "Nothing was saved."))
     if len(id_number) > 32:

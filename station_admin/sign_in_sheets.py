@@ -3,10 +3,10 @@ import datetime
 
 from flask import g
 
-from core import sheets
+from core import presence, sheets
 from core.clock import to_local
 from core.i18n import _
-from models import Person, Service, ServiceRecord, Visit, audit, db
+from models import audit, db
 from station_admin.auth import permission_required
 from station_admin.blueprint import bp
 from station_admin.report_labels import person_name
@@ -21,18 +21,13 @@ def day_sheet_rows(station, day):
         return people.setdefault(person.id, {"person": person, "in": None, "out": None,
                                              "services": []})
 
-    for visit in (Visit.select(Visit, Person).join(Person)
-                  .where((Visit.station == station) & (Visit.local_date == day)
-                         & Visit.voided_at.is_null()).order_by(Visit.at)):
+    for visit in presence.visits(station, day):
         row = entry(visit.person)
         if visit.kind == "check_in" and row["in"] is None:
             row["in"] = visit.at
         elif visit.kind == "check_out":
             row["out"] = visit.at
-    for record in (ServiceRecord.select(ServiceRecord, Service, Person)
-                   .join(Service).switch(ServiceRecord).join(Person, on=ServiceRecord.recipient)
-                   .where((ServiceRecord.station == station) & (ServiceRecord.local_date == day)
-                          & ServiceRecord.voided_at.is_null()).order_by(ServiceRecord.at)):
+    for record in presence.services(station, day):
         row = entry(record.recipient)
         name = record.service.label(g.get("lang", "zh"))
         if name not in row["services"]:

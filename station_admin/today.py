@@ -6,9 +6,10 @@ arrives. Staff check a person in (or out) from here, e.g. someone who came witho
 """
 from flask import (abort, flash, g, jsonify, redirect, render_template, request, url_for)
 
-from core import attendance
+from core import attendance, presence
+from core.clock import local_date
 from core.i18n import _
-from models import HelpRequest, Person, ServiceRecord, Visit, VolunteerShift, utcnow
+from models import HelpRequest, Person, audit, db, utcnow
 from station_admin.blueprint import bp
 from station_admin.auth import check_station, current_station, permission_required
 from station_admin.ui import parse_id
@@ -19,28 +20,11 @@ SEARCH_LIMIT = 20
 
 def today_state(station):
     """Everything the today screen shows, computed from the stored rows."""
-    day = attendance.local_date(station)
-    visits = list(Visit.select(Visit, Person).join(Person)
-                  .where((Visit.station == station) & (Visit.local_date == day)
-                         & Visit.voided_at.is_null())
-                  .order_by(Visit.at, Visit.id))
-    last = {}
-    for visit in visits:
-        last[visit.person_id] = visit
-    first_in = {}
-    for visit in visits:
-        if visit.kind == "check_in":
-            first_in.setdefault(visit.person_id, visit)
-    here = sorted((first_in.get(pid, v) for pid, v in last.items() if v.kind == "check_in"),
-                  key=lambda v: v.at)
-    shifts = list(VolunteerShift.select(VolunteerShift, Person).join(Person)
-                  .where((VolunteerShift.station == station)
-                         & VolunteerShift.ended_at.is_null()
-                         & (VolunteerShift.status != "voided"))
-                  .order_by(VolunteerShift.started_at))
-    services = (ServiceRecord.select()
-                .where((ServiceRecord.station == station) & (ServiceRecord.local_date == day)
-                       & ServiceRecord.voided_at.is_null()))
+    day = local_date(station)
+    visits = presence.visits(station, day)
+    here = presence.here(visits)
+    shifts = presence.on_shift(station)
+    services = presence.services(station, day)
     help_requests = list(HelpRequest.select()
                          .where((HelpRequest.station == station)
                                 & HelpRequest.resolved_at.is_null())
@@ -49,7 +33,7 @@ def today_state(station):
     counts = {
         "check_ins": len(check_ins),
         "people": len({v.person_id for v in check_ins} | {r.recipient_id for r in services}),
-        "services": services.count(),
+        "services": len(services),
         "here": len(here),
         "on_shift": len(shifts),
         "help": len(help_requests),
@@ -128,7 +112,7 @@ def staff_check_in():
                        .where((Person.station == station) & Person.erased_at.is_null()
                               & (Person.active == True) & Person.name.contains(query))  # noqa: E712
                        .order_by(Person.name).limit(SEARCH_LIMIT))
-    statuses = {p.id: attendance.day_status(p, station) for p in results}
+    statuses = presence.day_statuses(station, results)
     return render_template("station_admin/check_in.html", station=station, query=query,
                            results=results, statuses=statuses, help_request=help_request)
 

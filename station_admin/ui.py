@@ -1,22 +1,15 @@
 """Small helpers the admin screens share: local times, labels, form parsing, messages."""
 import datetime
+import functools
 
 from core import bounds
 from core.clock import local_to_utc, to_local
-from core.i18n import _, lazy_gettext as _l
+from core.i18n import _
+from core.vocabulary import (ACTIVITY_KIND_LABELS, DAY_STATUS_LABELS, PERSON_KIND_LABELS,
+                             PERSON_KIND_PLURALS, PERSON_KINDS, SHIFT_STATUS_LABELS,
+                             SOURCE_LABELS, VISIT_KIND_LABELS, label, person_name)
 from models import service_name
 from station_admin.blueprint import bp
-
-PERSON_KIND_LABELS = {"resident": _l("Resident"), "volunteer": _l("Volunteer"),
-                      "staff": _l("Staff member")}
-SOURCE_LABELS = {"camera": _l("Camera"), "scanner": _l("Scanner"), "staff": _l("Staff"),
-                 "auto": _l("Automatic"), "import": _l("Import")}
-DISABILITY_LABELS = {1: _l("Vision"), 2: _l("Hearing"), 3: _l("Speech"), 4: _l("Physical"),
-                     5: _l("Intellectual"), 6: _l("Psychiatric"), 7: _l("Multiple")}
-LEVEL_LABELS = {1: _l("Level 1 (most severe)"), 2: _l("Level 2"), 3: _l("Level 3"),
-                4: _l("Level 4")}
-SHIFT_STATUS_LABELS = {"pending": _l("Pending"), "confirmed": _l("Confirmed"),
-                       "voided": _l("Void")}
 
 
 def correction_message(code):
@@ -56,16 +49,31 @@ def _service_name(name_zh, name_en, lang):
     return service_name(name_zh, name_en, lang)
 
 
-@bp.app_template_filter("kind_label")
-def kind_label_filter(kind):
-    """A person kind (resident, volunteer, staff) in the user's language."""
-    return PERSON_KIND_LABELS.get(kind, kind)
+# A template filter per table of the vocabulary: `person.kind|kind_label` shows the label of
+# a stored value in the user's language (the value itself when it has none).
+LABEL_FILTERS = {
+    "kind_label": PERSON_KIND_LABELS,  # resident, volunteer, staff member
+    "kinds_label": PERSON_KIND_PLURALS,  # the same in the plural, for lists
+    "source_label": SOURCE_LABELS,  # where an entry came from: camera, scanner, staff...
+    "visit_kind_label": VISIT_KIND_LABELS,  # check-in, check-out
+    "day_status_label": DAY_STATUS_LABELS,  # in today? not yet, checked in, checked out
+    "shift_status_label": SHIFT_STATUS_LABELS,  # pending, confirmed, void
+    "activity_kind_label": ACTIVITY_KIND_LABELS,  # group, community event, class
+}
+for _name, _labels in LABEL_FILTERS.items():
+    bp.add_app_template_filter(functools.partial(label, _labels), _name)
 
 
-@bp.app_template_filter("source_label")
-def source_label_filter(source):
-    """Where an entry came from (camera, scanner, staff...) in the user's language."""
-    return SOURCE_LABELS.get(source, source)
+@bp.app_context_processor
+def _vocabulary():
+    """The kinds of person, in the order every list and form offers them."""
+    return {"person_kinds": PERSON_KINDS}
+
+
+@bp.app_template_filter("person_name")
+def person_name_filter(person):
+    """A person's full name for staff, or the erased-person placeholder."""
+    return person_name(person)
 
 
 def parse_local_time(station, day, text):
