@@ -5,7 +5,8 @@ from flask import current_app
 from core import audited, badges, text
 from core.i18n import _
 from core.database import fetch_one
-from models import CARD_NUMBER_RE, DISABILITY_CATEGORIES, Badge, Consent, Person, audit, db, utcnow
+from core.vocabulary import DISABILITY_CATEGORIES, PERSON_KINDS
+from models import CARD_NUMBER_RE, Badge, Consent, Person, audit, db, utcnow
 
 NAME_MAX = 50  # Person.name's column
 
@@ -260,7 +261,7 @@ def find_badge(token):
 
 def add_person(station, name, kind, *, actor=None, actor_label="", phone="", **fields):
     """Register a person and issue their first badge, in one transaction (InvalidName)."""
-    if kind not in ("resident", "volunteer", "staff"):
+    if kind not in PERSON_KINDS:
         raise ValueError("kind")
     name = clean_name(name)
     if fields.get("guardian_name"):

@@ -13,6 +13,7 @@ from peewee import fn
 from core import import_mappings, people
 from core.roster_plan import Preview, match_rows, parse_rows
 from core.database import is_sqlite
+from core.vocabulary import ID_CARD
 from models import Person, Station, audit, db
 
 _STORED_SENSITIVE = ("disability_card", "disability_category", "disability_level", "id_number")
@@ -71,7 +72,7 @@ def _set_sensitive(person, plan, actor, actor_label):
     people.set_sensitive(
         person, card=values.get("disability_card_raw") or None,
         category=values.get("disability_category"), level=values.get("disability_level"),
-        id_type="居民身份证" if values.get("id_number") else None,
+        id_type=ID_CARD if values.get("id_number") else None,
         id_number=values.get("id_number") or None,
         actor=actor, actor_label=actor_label, detail="roster import")
 

@@ -12,12 +12,13 @@ import dataclasses
 import datetime
 
 from core import people
-from core.i18n import _, lazy_gettext as _l
+from core.i18n import _
 from core.roster_cells import (RowProblem, cell_text, parse_card, parse_category, parse_date,
                                parse_guardian, parse_id_number, parse_kind, parse_level,
                                parse_name, parse_phone, parse_sex, phones)
 from core.roster_fields import FIELDS, KINDS, SENSITIVE, TEXT_LIMITS, mapping_problems
 from core.table_files import ImportFileError
+from core.vocabulary import PERSON_KIND_IN_SENTENCE
 from models import Person, utcnow
 
 CONSENT_METHODS = ("paper", "electronic")
@@ -267,7 +268,7 @@ def match_rows(station, parsed, mapping, *, consent=None):
         plan.changes = _changes(person, plan, consent)
         if person.kind != plan.kind:
             plan.notes.append(_("Already registered as %(kind)s; that is not changed.",
-                                kind=KIND_LABELS[person.kind]))
+                                kind=PERSON_KIND_IN_SENTENCE[person.kind]))
         if plan.changes:
             plan.action = "update"
             plan.needs_consent = (consent is not None
@@ -292,5 +293,3 @@ def preview(station, table, mapping, *, default_kind="resident", consent=None):
     return match_rows(station, parsed, mapping, consent=consent)
 
 
-KIND_LABELS = {"resident": _l("a resident"), "volunteer": _l("a volunteer"),
-               "staff": _l("staff")}

@@ -17,6 +17,8 @@ from flask import (abort, current_app, flash, g, redirect, render_template, requ
 from core import roster_import, waiting_uploads
 from core.clock import local_date
 from core.i18n import _
+from core.roster_fields import KINDS
+from core.vocabulary import PERSON_KIND_PLURALS
 from models import audit, db, utcnow
 from station_admin.blueprint import bp
 from station_admin.auth import current_station, permission_required
@@ -140,7 +142,7 @@ def import_people():
 
 
 def _kind_labels():
-    return [("resident", _("Residents (服务对象)")), ("volunteer", _("Volunteers (志愿者)"))]
+    return [(kind, PERSON_KIND_PLURALS[kind]) for kind in KINDS]
 
 
 # --- step 2: columns and consent ----------------------------------------------------------------

@@ -15,7 +15,8 @@ from core.i18n import _, lazy_gettext as _l
 from core.vocabulary import (CONSENT_GIVER_LABELS as CONSENT_GIVERS,
                              CONSENT_METHOD_LABELS as CONSENT_METHODS,
                              CONSENT_SCOPE_LABELS as CONSENT_SCOPES, DISABILITY_LABELS, ID_CARD,
-                             ID_TYPE_LABELS as ID_TYPES, LEVEL_LABELS, SEX_LABELS as SEXES)
+                             ID_TYPE_LABELS as ID_TYPES, LEVEL_LABELS, PERSON_KINDS,
+                             SEX_LABELS as SEXES)
 from models import (Attendance, Badge, Consent, Person, ServiceRecord, Visit, VolunteerShift,
                     audit, db, utcnow)
 from station_admin.blueprint import bp
@@ -51,7 +52,7 @@ def people():
     show_inactive = request.args.get("inactive") == "1"
     page = parse_int(request.args.get("page"), 1, 10 ** 6) or 1
     query = Person.select().where((Person.station == station) & Person.erased_at.is_null())
-    if kind in ("resident", "volunteer", "staff"):
+    if kind in PERSON_KINDS:
         query = query.where(Person.kind == kind)
     if not show_inactive:
         query = query.where(Person.active == True)  # noqa: E712
@@ -97,7 +98,7 @@ def _read_person_form(errors, creating):
             errors.append(_("%(field)s should be a phone number (digits only).",
                             field=FIELD_LABELS[field]))
     kind = form.get("kind", "")
-    if kind not in ("resident", "volunteer", "staff"):
+    if kind not in PERSON_KINDS:
         errors.append(_("Please choose whether this is a resident, a volunteer or staff."))
     values["kind"] = kind
     sex = form.get("sex", "")

@@ -59,3 +59,16 @@ def test_the_server_never_writes_into_the_code_tree(tmp_path, monkeypatch):
     assert not os.path.exists(tmp_path / "no-build")
     with app.test_request_context("/?lang=zh"):
         assert str(i18n._("Badge no.")) == "编号"
+
+
+def test_every_catalogue_entry_is_used():
+    """Is every translated message still used by the code or templates (no stale words)?"""
+    used = set(message_ids())
+    stale = []
+    for path in sorted(glob.glob(os.path.join(SOURCE_DIR, "*", "*.po"))):
+        with open(path, "rb") as fh:
+            for message in read_po(fh, locale=os.path.basename(os.path.dirname(path))):
+                msgid = message.id if isinstance(message.id, str) else (message.id or ("",))[0]
+                if msgid and msgid not in used:
+                    stale.append("%s: %s" % (os.path.basename(path), msgid))
+    assert stale == []

@@ -16,3 +16,19 @@ def test_every_admin_screen_is_named_in_routes():
     named = {alias.name for node in ast.walk(tree) if isinstance(node, ast.ImportFrom)
              and node.module == "station_admin" for alias in node.names}
     assert modules - named == set()
+
+
+def test_every_kiosk_module_with_routes_is_named_in_routes():
+    """Is each kiosk module that adds routes to the blueprint named in kiosk/routes.py?"""
+    folder = os.path.join(ROOT, "kiosk")
+    with_routes = set()
+    for name in os.listdir(folder):
+        if name.endswith(".py") and name not in ("blueprint.py", "routes.py"):
+            with open(os.path.join(folder, name), encoding="utf-8") as fh:
+                if "@bp.route(" in fh.read():
+                    with_routes.add(name[:-3])
+    with open(os.path.join(folder, "routes.py"), encoding="utf-8") as fh:
+        tree = ast.parse(fh.read())
+    named = {alias.name for node in ast.walk(tree) if isinstance(node, ast.ImportFrom)
+             and node.module == "kiosk" for alias in node.names}
+    assert with_routes and with_routes - named == set()
